@@ -1,0 +1,27 @@
+/* Whole-file reads and writes with bounds and crash safety. */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/* Replace dirfd/name with data: written to a temporary file in the same
+ * directory, fsync'ed, then renamed over the old one, so a reader (or a
+ * crash) sees either the old contents or the new, never a torn file. */
+int berth_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			    struct berth_error *err);
+
+/* Read at most max_size bytes of dirfd/path into a NUL-terminated malloc'ed
+ * buffer; a larger file is an error (EFBIG), so outside input stays bounded. */
+int berth_read_file_at(int dirfd, const char *path, size_t max_size, char **ret, size_t *ret_len,
+		       struct berth_error *err);
+
+/* One write(2) of data to an existing file (a /proc or /sys knob). */
+int berth_write_file_at(int dirfd, const char *path, const void *data, size_t len, struct berth_error *err);
+
+/* Write all of buf to fd, retrying short writes and EINTR. Returns 0 or -errno. */
+int berth_write_all(int fd, const void *buf, size_t len);
+
+/* Remove dirfd/name and everything below it; missing is not an error. */
+int berth_remove_tree_at(int dirfd, const char *name, struct berth_error *err);

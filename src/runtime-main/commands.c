@@ -1,0 +1,12 @@
+#include "cli.h"
+
+extern const struct cli_command cli_command_create, cli_command_run, cli_command_start, cli_command_state,
+	cli_command_list, cli_command_kill, cli_command_delete, cli_command_exec, cli_command_spec,
+	cli_command_features, cli_command_checkpoint, cli_command_restore;
+
+const struct cli_command *const cli_commands[] = {
+	&cli_command_create, &cli_command_start,    &cli_command_run,	     &cli_command_state,
+	&cli_command_list,   &cli_command_kill,	    &cli_command_delete,     &cli_command_exec,
+	&cli_command_spec,   &cli_command_features, &cli_command_checkpoint, &cli_command_restore,
+	NULL,
+};

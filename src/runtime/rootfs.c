@@ -1,0 +1,344 @@
+#include "rootfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "file.h"
+#include "log.h"
+#include "mount.h"
+#include "path.h"
+
+void berth_rootfs_release(struct berth_rootfs *r)
+{
+	berth_closep(&r->rootfd);
+	berth_closep(&r->devnullfd);
+}
+
+static int open_bind_source(const struct berth_mount *m, struct berth_error *err)
+{
+	/* The source is the config author's, on the host: it is resolved
+	 * like any host path (relative ones from the bundle, our cwd). */
+	int fd = open(m->source, O_PATH | O_CLOEXEC);
+
+	if (fd < 0)
+		return berth_error_sys(err, errno, "bind mount %s on %s: open source", m->source, m->destination);
+	return fd;
+}
+
+/* proc and sysfs must land exactly where asked: a symlink planted at /proc
+ * would let a later mount or mask miss the real one. */
+static int refuse_symlinked_destination(struct berth_rootfs *r, const struct berth_mount *m, struct berth_error *err)
+{
+	_cleanup_close_ int fd = berth_openat_in_root(r->rootfd, m->destination, O_PATH | O_NOFOLLOW);
+	struct stat st;
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode))
+		return berth_error_set(err, EINVAL, "mount %s on %s: the destination is a symlink in %s", m->type,
+				       m->destination, r->path);
+	return 0;
+}
+
+static int mount_entry(struct berth_rootfs *r, const struct berth_mount *m, struct berth_error *err)
+{
+	_cleanup_close_ int srcfd = -1, targetfd = -1, copyfd = -1, mntfd = -1;
+	struct berth_mount_req req = {
+		.what = m->destination,
+		.srcfd = -1,
+		.copyup_fromfd = -1,
+		.flags = m->opts.flags,
+		.rec_set = m->opts.rec_attr_set,
+		.rec_clr = m->opts.rec_attr_clr,
+		.propagation = m->opts.propagation,
+		.n_propagation = m->opts.n_propagation,
+	};
+	struct stat st;
+
+	if (m->opts.idmap)
+		return berth_error_set(err, ENOTSUP, "mount %s: idmapped mounts are not supported yet", m->destination);
+	if (!m->opts.bind && m->type && (strcmp(m->type, "cgroup") == 0 || strcmp(m->type, "cgroup2") == 0)) {
+		targetfd = berth_mkdir_all_in_root(r->rootfd, r->path, m->destination, 0755, err);
+		if (targetfd < 0)
+			return targetfd;
+		return berth_mount_cgroup(r, m, targetfd, err);
+	}
+	if (m->opts.flags & MS_REMOUNT) {
+		uint64_t set, clr;
+		targetfd = berth_open_in_root(r->rootfd, r->path, m->destination, O_PATH, err);
+		if (targetfd < 0)
+			return targetfd;
+		berth_mount_flags_to_attr(m->opts.flags, &set, &clr);
+		return berth_mount_setattr(targetfd, false, set, clr, m->destination, err);
+	}
+	if (m->opts.bind) {
+		srcfd = open_bind_source(m, err);
+		if (srcfd < 0)
+			return srcfd;
+		if (fstat(srcfd, &st) < 0)
+			return berth_error_sys(err, errno, "bind mount %s: stat", m->source);
+		if (S_ISDIR(st.st_mode))
+			targetfd = berth_mkdir_all_in_root(r->rootfd, r->path, m->destination, 0755, err);
+		else
+			targetfd = berth_create_file_in_root(r->rootfd, r->path, m->destination, 0644, err);
+		req.srcfd = srcfd;
+		req.recursive_bind = m->opts.recursive_bind;
+	} else {
+		if ((strcmp(m->type, "proc") == 0 || strcmp(m->type, "sysfs") == 0) &&
+		    refuse_symlinked_destination(r, m, err) < 0)
+			return -err->code;
+		targetfd = berth_mkdir_all_in_root(r->rootfd, r->path, m->destination, 0755, err);
+		req.fstype = m->type;
+		req.source = m->source;
+		req.data = m->opts.data;
+	}
+	if (targetfd < 0)
+		return targetfd;
+	if (m->opts.tmpcopyup) {
+		copyfd = openat(targetfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (copyfd < 0)
+			return berth_error_sys(err, errno, "tmpcopyup for %s", m->destination);
+		req.copyup_fromfd = copyfd;
+	}
+	mntfd = berth_mount_make(&req, targetfd, err);
+	return mntfd < 0 ? mntfd : 0;
+}
+
+static int bind_rootfs_onto_itself(struct berth_rootfs *r, struct berth_error *err)
+{
+	_cleanup_close_ int fd = open(r->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct berth_mount_req req = {
+		.what = r->path,
+		.srcfd = fd,
+		.recursive_bind = true,
+		.copyup_fromfd = -1,
+	};
+	int mnt;
+
+	if (fd < 0)
+		return berth_error_sys(err, errno, "open root filesystem %s", r->path);
+	/* pivot_root needs the new root to be a mount point; the bind also
+	 * makes the rootfs a mount of its own, whatever it was before. */
+	mnt = berth_mount_make(&req, fd, err);
+	if (mnt < 0)
+		return mnt;
+	r->rootfd = mnt;
+	return 0;
+}
+
+int berth_rootfs_prepare(struct berth_rootfs *r, struct berth_error *err)
+{
+	const struct berth_spec *spec = r->spec;
+	unsigned long root_prop = MS_SLAVE | MS_REC;
+	int r_;
+
+	/* Cut propagation towards the host first: nothing mounted here may
+	 * appear outside.  rslave keeps host mounts flowing in, as runc does;
+	 * a private rootfs asks for rprivate. */
+	if (spec->rootfs_propagation & MS_PRIVATE)
+		root_prop = MS_PRIVATE | MS_REC;
+	if (mount(NULL, "/", NULL, root_prop, NULL) < 0)
+		return berth_error_sys(err, errno, "make / %s in the container's mount namespace",
+				       root_prop & MS_PRIVATE ? "rprivate" : "rslave");
+	if ((r_ = bind_rootfs_onto_itself(r, err)) < 0)
+		return r_;
+	for (size_t i = 0; i < spec->n_mounts; i++)
+		if ((r_ = mount_entry(r, &spec->mounts[i], err)) < 0)
+			return r_;
+	return berth_devices_setup(r, err);
+}
+
+static int pivot(struct berth_rootfs *r, struct berth_error *err)
+{
+	_cleanup_close_ int oldroot = -1, newroot = -1;
+
+	oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (oldroot < 0)
+		return berth_error_sys(err, errno, "open /");
+	newroot = openat(r->rootfd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (newroot < 0)
+		return berth_error_sys(err, errno, "open %s", r->path);
+	if (fchdir(newroot) < 0)
+		return berth_error_sys(err, errno, "chdir to %s", r->path);
+	/* pivot_root(".", ".") stacks the old root on top of the new one;
+	 * it is then unmounted from under us without ever needing a
+	 * directory for it inside the container. */
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return berth_error_sys(err, errno, "pivot_root to %s", r->path);
+	if (fchdir(oldroot) < 0)
+		return berth_error_sys(err, errno, "chdir to the old root");
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return berth_error_sys(err, errno, "make the old root rslave");
+	if (umount2(".", MNT_DETACH) < 0)
+		return berth_error_sys(err, errno, "unmount the old root");
+	if (chdir("/") < 0)
+		return berth_error_sys(err, errno, "chdir to /");
+	return 0;
+}
+
+static int compare_longest_first(const void *a, const void *b)
+{
+	size_t la = strlen(*(char *const *) a), lb = strlen(*(char *const *) b);
+	return la < lb ? 1 : la > lb ? -1 : 0;
+}
+
+/* --no-pivot: the host's other mounts stay in this namespace under the new
+ * root; detach every one that is not part of the rootfs so none can be
+ * reached later, then move the rootfs over "/". */
+static int detach_host_mounts(struct berth_rootfs *r, struct berth_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char **points = NULL;
+	size_t n = 0, cap = 0, rootlen = strlen(r->path);
+	char *line, *save = NULL;
+	int res;
+
+	res = berth_read_file_at(AT_FDCWD, "/proc/self/mountinfo", 16u << 20, &text, NULL, err);
+	if (res < 0)
+		return res;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *fields[5] = { 0 }, *p = line;
+		for (int i = 0; i < 5 && p; i++) {
+			fields[i] = p;
+			p = strchr(p, ' ');
+			if (p)
+				*p++ = '\0';
+		}
+		if (fields[4] == NULL || strcmp(fields[4], "/") == 0)
+			continue;
+		if (strncmp(fields[4], r->path, rootlen) == 0 && (fields[4][rootlen] == '/' || fields[4][rootlen] == '\0'))
+			continue;
+		if (n == cap) {
+			char **np = realloc(points, (cap = cap ? cap * 2 : 64) * sizeof(*np));
+			if (np == NULL)
+				return berth_error_sys(err, ENOMEM, "list mounts");
+			points = np;
+		}
+		points[n++] = fields[4];
+	}
+	qsort(points, n, sizeof(*points), compare_longest_first);
+	for (size_t i = 0; i < n; i++)
+		umount2(points[i], MNT_DETACH); /* gone already with a parent: fine */
+	return 0;
+}
+
+static int move_root(struct berth_rootfs *r, struct berth_error *err)
+{
+	int res;
+
+	if ((res = detach_host_mounts(r, err)) < 0)
+		return res;
+	if (chdir(r->path) < 0)
+		return berth_error_sys(err, errno, "chdir to %s", r->path);
+	if (mount(r->path, "/", NULL, MS_MOVE, NULL) < 0)
+		return berth_error_sys(err, errno, "move %s to /", r->path);
+	if (chroot(".") < 0)
+		return berth_error_sys(err, errno, "chroot to %s", r->path);
+	if (chdir("/") < 0)
+		return berth_error_sys(err, errno, "chdir to /");
+	return 0;
+}
+
+int berth_rootfs_pivot(struct berth_rootfs *r, struct berth_error *err)
+{
+	int res = r->no_pivot ? move_root(r, err) : pivot(r, err);
+
+	if (res < 0)
+		return res;
+	/* From here "/" is the container's root. */
+	berth_closep(&r->rootfd);
+	r->rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (r->rootfd < 0)
+		return berth_error_sys(err, errno, "open the new /");
+	return 0;
+}
+
+static int mask_path(struct berth_rootfs *r, const char *path, struct berth_error *err)
+{
+	_cleanup_close_ int fd = -1, mnt = -1;
+	struct berth_mount_req req = { .what = path, .srcfd = -1, .copyup_fromfd = -1, .flags = MS_RDONLY };
+	struct stat st;
+
+	fd = berth_openat_in_root(r->rootfd, path, O_PATH);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return berth_error_sys(err, -fd, "mask %s", path);
+	if (fstat(fd, &st) < 0)
+		return berth_error_sys(err, errno, "mask %s", path);
+	if (S_ISDIR(st.st_mode)) {
+		req.fstype = "tmpfs";
+		req.source = "tmpfs";
+		req.data = "size=0k,mode=0555";
+		req.flags |= MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	} else {
+		req.srcfd = r->devnullfd;
+	}
+	mnt = berth_mount_make(&req, fd, err);
+	return mnt < 0 ? berth_error_wrap(err, "mask %s", path) : 0;
+}
+
+static int make_readonly(struct berth_rootfs *r, const char *path, struct berth_error *err)
+{
+	_cleanup_close_ int fd = -1, mnt = -1;
+	struct berth_mount_req req = {
+		.what = path,
+		.copyup_fromfd = -1,
+		.recursive_bind = true,
+		.flags = MS_RDONLY,
+		.rec_set = MOUNT_ATTR_RDONLY,
+	};
+
+	fd = berth_openat_in_root(r->rootfd, path, O_PATH);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return berth_error_sys(err, -fd, "make %s read-only", path);
+	req.srcfd = fd;
+	mnt = berth_mount_make(&req, fd, err);
+	return mnt < 0 ? berth_error_wrap(err, "make %s read-only", path) : 0;
+}
+
+/* Files are masked with the container's /dev/null: the host's went away
+ * with the old root.  It must really be the null device. */
+static int open_dev_null(struct berth_rootfs *r, struct berth_error *err)
+{
+	struct stat st;
+
+	r->devnullfd = berth_openat_in_root(r->rootfd, "/dev/null", O_PATH);
+	if (r->devnullfd < 0)
+		return berth_error_sys(err, -r->devnullfd, "open /dev/null in the container to mask paths with");
+	if (fstat(r->devnullfd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+		return berth_error_set(err, EINVAL, "/dev/null in the container is not the null device");
+	return 0;
+}
+
+int berth_rootfs_finish(struct berth_rootfs *r, struct berth_error *err)
+{
+	const struct berth_spec *spec = r->spec;
+	int res;
+
+	if (spec->masked_paths && spec->masked_paths[0] && (res = open_dev_null(r, err)) < 0)
+		return res;
+
+	for (size_t i = 0; spec->masked_paths && spec->masked_paths[i]; i++)
+		if ((res = mask_path(r, spec->masked_paths[i], err)) < 0)
+			return res;
+	for (size_t i = 0; spec->readonly_paths && spec->readonly_paths[i]; i++)
+		if ((res = make_readonly(r, spec->readonly_paths[i], err)) < 0)
+			return res;
+	if (spec->rootfs_propagation && !(spec->rootfs_propagation & MS_PRIVATE) &&
+	    (res = berth_mount_propagation(r->rootfd, spec->rootfs_propagation, "/", err)) < 0)
+		return res;
+	if (spec->root_readonly && (res = berth_mount_setattr(r->rootfd, false, MOUNT_ATTR_RDONLY, 0, "/", err)) < 0)
+		return berth_error_wrap(err, "make the root filesystem read-only");
+	return 0;
+}
