@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static void format_into(struct berth_error *err, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void format_into(struct berth_error *err, const char *fmt, va_list ap)
 {
 	int n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	if (n < 0)

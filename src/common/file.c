@@ -29,7 +29,7 @@ int berth_write_all(int fd, const void *buf, size_t len)
 }
 
 int berth_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-			    struct berth_error *err)
+			    unsigned flags, struct berth_error *err)
 {
 	char tmp[NAME_MAX + 1];
 	_cleanup_close_ int fd = -1;
@@ -42,7 +42,7 @@ int berth_write_file_atomic(int dirfd, const char *name, const void *data, size_
 	if (fd < 0)
 		return berth_error_sys(err, errno, "create %s", tmp);
 	r = berth_write_all(fd, data, len);
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && (flags & BERTH_WRITE_DURABLE) && fsync(fd) < 0)
 		r = -errno;
 	if (r < 0) {
 		unlinkat(dirfd, tmp, 0);

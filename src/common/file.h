@@ -6,11 +6,18 @@
 
 #include "error.h"
 
+enum berth_write_flags {
+	/* fsync before the rename, so the new contents survive a power loss,
+	 * not only a crash of the process.  Runtime state under /run (a tmpfs,
+	 * gone at reboot anyway) does without; the daemon's records do not. */
+	BERTH_WRITE_DURABLE = 1 << 0,
+};
+
 /* Replace dirfd/name with data: written to a temporary file in the same
- * directory, fsync'ed, then renamed over the old one, so a reader (or a
- * crash) sees either the old contents or the new, never a torn file. */
+ * directory, then renamed over the old one, so a reader (or a crash) sees
+ * either the old contents or the new, never a torn file. */
 int berth_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-			    struct berth_error *err);
+			    unsigned flags, struct berth_error *err);
 
 /* Read at most max_size bytes of dirfd/path into a NUL-terminated malloc'ed
  * buffer; a larger file is an error (EFBIG), so outside input stays bounded. */

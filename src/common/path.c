@@ -62,7 +62,8 @@ static void walk_pop_to(struct walk *w, size_t depth)
 static int splice_symlink(char *rest_buf, size_t size, const char *target, const char *rest)
 {
 	char tmp[PATH_MAX];
-	int n = snprintf(tmp, sizeof(tmp), "%s%s%s", target, *rest ? "/" : "", rest);
+	int n = strcmp(rest, "/") == 0 ? snprintf(tmp, sizeof(tmp), "%s/", target)
+				       : snprintf(tmp, sizeof(tmp), "%s%s%s", target, *rest ? "/" : "", rest);
 
 	if (n < 0 || (size_t) n >= sizeof(tmp) || (size_t) n >= size)
 		return -ENAMETOOLONG;
@@ -97,6 +98,8 @@ static int fallback_open(int rootfd, const char *path, int flags)
 	char rest[PATH_MAX];
 	int links = 0, r;
 
+	if (path[0] == '\0')
+		return -ENOENT; /* as open(2): an empty path names nothing */
 	if (strlen(path) >= sizeof(rest))
 		return -ENAMETOOLONG;
 	strcpy(rest, path);
@@ -112,7 +115,7 @@ static int fallback_open(int rootfd, const char *path, int flags)
 		char *p = rest, *end;
 		size_t len;
 		struct stat st;
-		bool last;
+		bool last, slash_after;
 		int fd;
 
 		while (*p == '/')
@@ -134,6 +137,8 @@ static int fallback_open(int rootfd, const char *path, int flags)
 		memcpy(comp, p, len);
 		comp[len] = '\0';
 		p += len;
+		/* "name/" must be a directory, as the kernel has it. */
+		slash_after = *p == '/';
 		while (*p == '/')
 			p++;
 		last = *p == '\0';
@@ -172,12 +177,17 @@ static int fallback_open(int rootfd, const char *path, int flags)
 			}
 			if (target[0] == '/')
 				walk_pop_to(&w, 0);
-			r = splice_symlink(rest, sizeof(rest), target, rest);
+			r = splice_symlink(rest, sizeof(rest), target, last && slash_after ? "/" : rest);
 			if (r < 0)
 				goto out;
 			continue;
 		}
 		if (last) {
+			if (slash_after && !S_ISDIR(st.st_mode)) {
+				r = -ENOTDIR;
+				close(fd);
+				goto out;
+			}
 			r = open_last(w.fds[w.depth], comp, flags);
 			close(fd);
 			goto out;

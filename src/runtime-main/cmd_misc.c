@@ -55,7 +55,7 @@ static int cmd_spec(struct cli *cli, int argc, char **argv, struct berth_error *
 	text = spec ? json_dumps(spec, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 	if (text == NULL)
 		return berth_error_sys(err, ENOMEM, "spec");
-	return berth_write_file_atomic(dirfd, "config.json", text, strlen(text), 0644, err);
+	return berth_write_file_atomic(dirfd, "config.json", text, strlen(text), 0644, 0, err);
 }
 
 static int no_option(int opt, const char *arg, void *ctx, struct berth_error *err)

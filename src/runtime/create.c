@@ -368,7 +368,7 @@ int berth_write_pid_file(const char *path, pid_t pid, struct berth_error *err)
 
 	if (dirfd < 0)
 		return berth_error_sys(err, errno, "write pid file %s", path);
-	if (berth_write_file_atomic(dirfd, base, text, (size_t) n, 0644, err) < 0)
+	if (berth_write_file_atomic(dirfd, base, text, (size_t) n, 0644, 0, err) < 0)
 		return berth_error_wrap(err, "write pid file %s", path);
 	return 0;
 }

@@ -93,8 +93,13 @@ static bool parse_mountinfo_line(char *line, struct hierarchy *h)
 		if (p)
 			*p++ = '\0';
 	}
-	sep = p ? strstr(p, " - ") : NULL;
-	if (fields[5] == NULL || sep == NULL)
+	/* Optional fields (shared:N, master:N) end at a lone "-"; a private
+	 * mount has none, and the "-" comes first. */
+	if (fields[5] == NULL || p == NULL)
+		return false;
+	if (strncmp(p, "- ", 2) == 0)
+		sep = p - 1;
+	else if ((sep = strstr(p, " - ")) == NULL)
 		return false;
 	fstype = sep + 3;
 	p = strchr(fstype, ' ');

@@ -174,7 +174,7 @@ int berth_state_write(int dirfd, const struct berth_state *s, struct berth_error
 	text = json_dumps(j, JSON_COMPACT);
 	if (text == NULL)
 		return berth_error_sys(err, ENOMEM, "encode state of %s", s->id);
-	return berth_write_file_atomic(dirfd, BERTH_STATE_FILE, text, strlen(text), 0600, err);
+	return berth_write_file_atomic(dirfd, BERTH_STATE_FILE, text, strlen(text), 0600, 0, err);
 }
 
 /* Does the waiting init still accept on its start socket?  A probe that
