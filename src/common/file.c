@@ -66,6 +66,9 @@ int berth_read_file_at(int dirfd, const char *path, size_t max_size, char **ret,
 	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return berth_error_sys(err, errno, "open %s", path);
+	/* Room for max_size bytes, one more to notice a larger file, and the NUL. */
+	if (cap > max_size + 2)
+		cap = max_size + 2;
 	buf = malloc(cap);
 	if (buf == NULL)
 		return berth_error_sys(err, ENOMEM, "read %s", path);
@@ -73,9 +76,9 @@ int berth_read_file_at(int dirfd, const char *path, size_t max_size, char **ret,
 		ssize_t n;
 		if (len + 1 >= cap) {
 			char *nbuf;
-			if (cap > max_size)
+			if (cap >= max_size + 2)
 				return berth_error_set(err, EFBIG, "read %s: larger than %zu bytes", path, max_size);
-			cap *= 2;
+			cap = cap * 2 > max_size + 2 ? max_size + 2 : cap * 2;
 			nbuf = realloc(buf, cap);
 			if (nbuf == NULL)
 				return berth_error_sys(err, ENOMEM, "read %s", path);

@@ -195,7 +195,12 @@ int bjson_get_strv(json_t *obj, const char *parent, const char *key, bool requir
 	json_t *v = NULL;
 	int r = lookup(obj, parent, key, required, &v, err);
 
-	if (r <= 0)
+	if (r < 0) {
+		char path[BJSON_PATH_MAX];
+		bjson_path_key(path, parent, key);
+		return berth_error_set(err, EINVAL, "%s: must be %s", path, what);
+	}
+	if (r == 0)
 		return r;
 	if (!json_is_array(v))
 		return type_error(parent, key, what, err);

@@ -162,7 +162,9 @@ static int fallback_open(int rootfd, const char *path, int flags)
 			close(fd);
 			goto out;
 		}
-		if (S_ISLNK(st.st_mode) && !(last && (flags & O_NOFOLLOW))) {
+		/* O_NOFOLLOW spares only a last component without a trailing
+		 * slash: "link/" means the directory the link points to. */
+		if (S_ISLNK(st.st_mode) && !(last && !slash_after && (flags & O_NOFOLLOW))) {
 			char target[PATH_MAX];
 			ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
 			close(fd);

@@ -37,6 +37,9 @@ static int parse_number(const char *s, long min, long max, long *ret)
 	char *end;
 	long v;
 
+	for (const char *c = s; *c; c++)
+		if (*c < '0' || *c > '9')
+			return -EINVAL; /* digits only: no sign, no spaces */
 	if (*s == '\0')
 		return -EINVAL;
 	errno = 0;

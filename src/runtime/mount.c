@@ -33,10 +33,11 @@ void berth_mount_flags_to_attr(unsigned long flags, uint64_t *ret_set, uint64_t 
 		set |= MOUNT_ATTR_NOSYMFOLLOW;
 	if (flags & (MS_NOATIME | MS_STRICTATIME | MS_RELATIME)) {
 		clr |= MOUNT_ATTR__ATIME;
-		if (flags & MS_NOATIME)
-			set |= MOUNT_ATTR_NOATIME;
-		else if (flags & MS_STRICTATIME)
+		/* mount(2)'s precedence: strictatime, then noatime, then relatime. */
+		if (flags & MS_STRICTATIME)
 			set |= MOUNT_ATTR_STRICTATIME;
+		else if (flags & MS_NOATIME)
+			set |= MOUNT_ATTR_NOATIME;
 		else
 			set |= MOUNT_ATTR_RELATIME;
 	}

@@ -11,6 +11,7 @@ enum option_kind {
 	OPT_NOOP,
 	OPT_SET,	/* flags |= value */
 	OPT_CLEAR,	/* flags &= ~value */
+	OPT_ATIME,	/* one atime mode replaces the others */
 	OPT_PROPAGATION,
 	OPT_REC_SET,	/* recursive mount_setattr: set value */
 	OPT_REC_CLEAR,	/* recursive mount_setattr: clear value */
@@ -40,7 +41,7 @@ static const struct mount_option {
 	{ "lazytime", OPT_SET, MS_LAZYTIME },
 	{ "loud", OPT_CLEAR, MS_SILENT },
 	{ "mand", OPT_SET, MS_MANDLOCK },
-	{ "noatime", OPT_SET, MS_NOATIME },
+	{ "noatime", OPT_ATIME, MS_NOATIME },
 	{ "nodev", OPT_SET, MS_NODEV },
 	{ "nodiratime", OPT_SET, MS_NODIRATIME },
 	{ "noexec", OPT_SET, MS_NOEXEC },
@@ -56,7 +57,7 @@ static const struct mount_option {
 	{ "rbind", OPT_RBIND, 0 },
 	{ "rdev", OPT_REC_CLEAR, MOUNT_ATTR_NODEV },
 	{ "rdiratime", OPT_REC_CLEAR, MOUNT_ATTR_NODIRATIME },
-	{ "relatime", OPT_SET, MS_RELATIME },
+	{ "relatime", OPT_ATIME, MS_RELATIME },
 	{ "remount", OPT_SET, MS_REMOUNT },
 	{ "rexec", OPT_REC_CLEAR, MOUNT_ATTR_NOEXEC },
 	{ "ridmap", OPT_RIDMAP, 0 },
@@ -83,7 +84,7 @@ static const struct mount_option {
 	{ "shared", OPT_PROPAGATION, MS_SHARED },
 	{ "silent", OPT_SET, MS_SILENT },
 	{ "slave", OPT_PROPAGATION, MS_SLAVE },
-	{ "strictatime", OPT_SET, MS_STRICTATIME },
+	{ "strictatime", OPT_ATIME, MS_STRICTATIME },
 	{ "suid", OPT_CLEAR, MS_NOSUID },
 	{ "symfollow", OPT_CLEAR, MS_NOSYMFOLLOW },
 	{ "sync", OPT_SET, MS_SYNCHRONOUS },
@@ -159,6 +160,9 @@ int berth_mount_options_parse(const char **options, size_t n, struct berth_mount
 			break;
 		case OPT_CLEAR:
 			f.flags &= ~o->value;
+			break;
+		case OPT_ATIME:
+			f.flags = (f.flags & ~(unsigned long) (MS_NOATIME | MS_RELATIME | MS_STRICTATIME)) | o->value;
 			break;
 		case OPT_PROPAGATION:
 			if (f.n_propagation >= BERTH_ARRAY_SIZE(f.propagation)) {

@@ -38,7 +38,7 @@ int berth_ns_open_paths(const struct berth_spec *spec, int fds[BERTH_NS_COUNT], 
 		type = ioctl(fds[t], NS_GET_NSTYPE);
 		if (type != berth_ns_clone_flag(t)) {
 			berth_ns_close(fds);
-			return berth_error_set(err, EINVAL, "linux.namespaces: %s is not a %s namespace", path,
+			return berth_error_set(err, EINVAL, "linux.namespaces: %s is not a namespace of type %s", path,
 					       berth_ns_type_name(t));
 		}
 	}

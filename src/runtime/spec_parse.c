@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/capability.h>
 #include <sys/resource.h>
 
@@ -25,11 +26,19 @@ int berth_cap_from_name(const char *name)
 {
 	cap_value_t v;
 
+	char *canonical;
+	bool exact;
+
 	if (strncmp(name, "CAP_", 4) != 0 || name[4] == '\0')
 		return -1;
 	if (cap_from_name(name, &v) < 0)
 		return -1;
-	return (int) v;
+	/* libcap matches a prefix ("CAP_KILL9" is CAP_KILL): insist on the
+	 * whole name, so a typo is reported instead of granted. */
+	canonical = cap_to_name(v);
+	exact = canonical && strcasecmp(canonical, name) == 0;
+	cap_free(canonical);
+	return exact ? (int) v : -1;
 }
 
 static const struct {
@@ -365,6 +374,9 @@ static int parse_mount(json_t *item, const char *path, struct berth_mount *m, st
 		return berth_error_sys(err, ENOMEM, "%s.destination", path);
 	if ((r = berth_mount_options_parse(options, n_options, &m->opts, path, err)) < 0)
 		return r;
+	/* runc reads "type": "bind" as a bind mount even without the option. */
+	if (m->type && strcmp(m->type, "bind") == 0)
+		m->opts.bind = true;
 	if (m->opts.bind && (m->source == NULL || m->source[0] == '\0'))
 		return berth_error_set(err, EINVAL, "%s.source: a bind mount needs a source", path);
 	if (!m->opts.bind && (m->type == NULL || m->type[0] == '\0'))
