@@ -57,5 +57,18 @@ struct berth_exec_opts {
 int berth_container_exec(const char *root, const char *id, const struct berth_exec_opts *o, pid_t *ret_pid,
 			 struct berth_error *err);
 
+/* cgroup_ops.c: what works through the container's cgroup. */
+/* Apply a LinuxResources object to a running container (and record it). */
+int berth_container_update(const char *root, const char *id, json_t *resources, struct berth_error *err);
+int berth_container_pause(const char *root, const char *id, struct berth_error *err);
+int berth_container_resume(const char *root, const char *id, struct berth_error *err);
+int berth_container_pids(const char *root, const char *id, pid_t **ret, size_t *ret_n, struct berth_error *err);
+/* {"type":"stats","id":...,"data":{cpu, memory, pids, blkio, hugetlb}} */
+int berth_container_stats(const char *root, const char *id, json_t **ret, struct berth_error *err);
+/* OOM kills so far; -ENOENT without a memory cgroup. */
+int berth_container_oom_kills(const char *root, const char *id, uint64_t *ret, struct berth_error *err);
+/* Is the container still there and not stopped? */
+bool berth_container_alive(const char *root, const char *id);
+
 /* Write a pid file atomically (a temporary file renamed into place). */
 int berth_write_pid_file(const char *path, pid_t pid, struct berth_error *err);

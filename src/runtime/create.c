@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "berth-config.h"
+#include "cgroup.h"
 #include "cleanup.h"
 #include "container.h"
 #include "fdpass.h"
@@ -47,6 +48,8 @@ struct create {
 	bool dir_made;
 	pid_t pid;
 	int pidfd;
+	struct berth_cgroup cgroup;
+	json_t *cgroup_json;
 };
 
 static int resolve_paths(struct create *c, struct berth_error *err)
@@ -256,6 +259,7 @@ static int write_state(struct create *c, bool creating, struct berth_error *err)
 		.owner = geteuid(),
 		.creating = creating,
 		.config = c->spec->json,
+		.cgroup = c->cgroup_json,
 	};
 
 	if (berth_proc_stat(c->pid, &s.pid_start_time, NULL) < 0)
@@ -296,13 +300,35 @@ static int write_oom_score_adj(struct create *c, struct berth_error *err)
 	return 0;
 }
 
+/* The cgroup comes before the init may run anything: made, limited, joined
+ * (limits first: a v1 cpuset must be set before a task can join it). */
+static int setup_cgroup(struct create *c, struct berth_error *err)
+{
+	const struct berth_spec *spec = c->spec;
+	int r;
+
+	if ((r = berth_cgroup_resolve(spec->cgroups_path, c->o->id, &c->cgroup, err)) < 0 ||
+	    (r = berth_cgroup_create(&c->cgroup, &spec->resources, err)) < 0)
+		return r;
+	if (c->cgroup.version == BERTH_CGROUP_NONE)
+		return 0;
+	c->cgroup_json = berth_cgroup_to_json(&c->cgroup);
+	if (c->cgroup_json == NULL)
+		return berth_error_sys(err, ENOMEM, "cgroup");
+	/* Recorded before anything else, so a crash leaves it findable. */
+	if ((r = write_state(c, true, err)) < 0 || (r = berth_cgroup_apply(&c->cgroup, &spec->resources, false, err)) < 0 ||
+	    (r = berth_cgroup_enter(&c->cgroup, c->pid, err)) < 0)
+		return r;
+	return 0;
+}
+
 /* Answer the init until it is created. */
 static int handshake(struct create *c, struct berth_error *err)
 {
 	const struct berth_spec *spec = c->spec;
 	int r;
 
-	if ((r = write_state(c, true, err)) < 0)
+	if ((r = write_state(c, true, err)) < 0 || (r = setup_cgroup(c, err)) < 0)
 		return r;
 	if (spec->ns[BERTH_NS_USER].enabled && !spec->ns[BERTH_NS_USER].path &&
 	    (r = berth_userns_write_maps(c->pid, spec, err)) < 0)
@@ -343,6 +369,8 @@ static void undo(struct create *c)
 		kill(c->pid, SIGKILL);
 		berth_wait_child(c->pid, c->pidfd, -1, &status);
 	}
+	if (c->cgroup.n && berth_cgroup_destroy(&c->cgroup, &ignored) < 0)
+		berth_warn("%s", ignored.msg);
 	if (c->dir_made)
 		berth_remove_tree_at(c->rootfd, c->o->id, &ignored);
 }
@@ -357,6 +385,8 @@ static void release(struct create *c)
 	berth_closep(&c->sync_child);
 	berth_ns_close(c->ns_fds);
 	berth_spec_free(c->spec);
+	berth_cgroup_release(&c->cgroup);
+	json_decref(c->cgroup_json);
 }
 
 int berth_write_pid_file(const char *path, pid_t pid, struct berth_error *err)

@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "cleanup.h"
 #include "console.h"
 #include "container.h"
@@ -266,6 +267,20 @@ static int spawn(struct exec *e, pid_t *ret_pid, int *ret_pidfd, struct berth_er
 		return r;
 	*ret_pid = pid;
 	*ret_pidfd = berth_pidfd_open(pid);
+	/* Into the container's cgroup before it runs anything: its limits and
+	 * its accounting cover exec'd processes too. */
+	if (e->state->cgroup) {
+		struct berth_cgroup cg;
+		r = berth_cgroup_from_json(e->state->cgroup, &cg, err);
+		if (r == 0)
+			r = berth_cgroup_enter(&cg, pid, err);
+		berth_cgroup_release(&cg);
+		if (r < 0) {
+			kill(pid, SIGKILL);
+			berth_wait_child(pid, *ret_pidfd, -1, &status);
+			return r;
+		}
+	}
 	if ((r = berth_sync_send(e->sync_parent, BERTH_SYNC_GO, 0, err)) < 0)
 		return r;
 	/* EOF: the sync socket closed with exec.  A message: it failed. */
@@ -312,6 +327,8 @@ static int exec_prepare(struct exec *e, const char *root, const char *id, struct
 	if (dirfd < 0 || (r = berth_state_read(dirfd, id, &e->state, err)) < 0)
 		return -err->code;
 	status = berth_state_status(dirfd, e->state);
+	if (status == BERTH_STATUS_PAUSED)
+		return berth_error_set(err, EINVAL, "cannot exec in container %s: it is paused (resume it first)", id);
 	if (status != BERTH_STATUS_RUNNING && status != BERTH_STATUS_CREATED)
 		return berth_error_set(err, EINVAL, "cannot exec in container %s: it is %s", id, berth_status_name(status));
 	if ((r = berth_spec_from_json(e->state->config, &e->spec, err)) < 0)

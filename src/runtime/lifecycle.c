@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "cleanup.h"
 #include "container.h"
 #include "file.h"
@@ -211,6 +212,23 @@ int berth_container_list(const char *root, json_t **ret, struct berth_error *err
 	return 0;
 }
 
+static int signal_cgroup(const struct berth_state *s, int sig, bool *done, struct berth_error *err)
+{
+	struct berth_cgroup cg;
+	int r;
+
+	*done = false;
+	if (s->cgroup == NULL)
+		return 0;
+	r = berth_cgroup_from_json(s->cgroup, &cg, err);
+	if (r == 0 && cg.n) {
+		r = berth_cgroup_signal_all(&cg, sig, err);
+		*done = r == 0;
+	}
+	berth_cgroup_release(&cg);
+	return r;
+}
+
 /* Every process in the container's own pid namespace (kill --all when the
  * container has no cgroup of its own to walk). */
 static int signal_pid_namespace(const struct berth_state *s, int sig, struct berth_error *err)
@@ -246,6 +264,12 @@ int berth_container_kill(const char *root, const char *id, int sig, bool all, st
 	if ((r = container_open(root, id, false, &c, err)) < 0)
 		return r;
 	if (c.status == BERTH_STATUS_STOPPED || c.status == BERTH_STATUS_CREATING) {
+		/* A stopped init may leave processes in the cgroup (no pid ns). */
+		bool done;
+		if (all && c.status == BERTH_STATUS_STOPPED && signal_cgroup(c.state, sig, &done, err) == 0 && done) {
+			r = 0;
+			goto out;
+		}
 		r = berth_error_set(err, EINVAL, "cannot kill container %s: it is %s", id, berth_status_name(c.status));
 		goto out;
 	}
@@ -254,8 +278,13 @@ int berth_container_kill(const char *root, const char *id, int sig, bool all, st
 		r = pidfd;
 		goto out;
 	}
-	if (all && (r = signal_pid_namespace(c.state, sig, err)) < 0)
-		goto out;
+	if (all) {
+		bool done;
+		if ((r = signal_cgroup(c.state, sig, &done, err)) < 0)
+			goto out;
+		if (!done && (r = signal_pid_namespace(c.state, sig, err)) < 0)
+			goto out;
+	}
 	if ((r = signal_pidfd(pidfd, sig)) < 0)
 		r = berth_error_sys(err, -r, "send signal %d to container %s", sig, id);
 out:
@@ -278,10 +307,21 @@ static int stop_for_delete(struct container *c, const char *id, struct berth_err
 {
 	_cleanup_close_ int pidfd = open_init_pidfd(c->state, err);
 
+	bool done;
+
 	if (pidfd < 0)
 		return 0; /* exited meanwhile */
-	signal_pid_namespace(c->state, SIGKILL, err);
+	signal_cgroup(c->state, SIGKILL, &done, err);
+	if (!done)
+		signal_pid_namespace(c->state, SIGKILL, err);
 	signal_pidfd(pidfd, SIGKILL);
+	if (c->status == BERTH_STATUS_PAUSED) {
+		/* A v1-frozen task dies only once thawed. */
+		struct berth_cgroup cg;
+		if (berth_cgroup_from_json(c->state->cgroup, &cg, err) == 0)
+			berth_cgroup_freeze(&cg, false, err);
+		berth_cgroup_release(&cg);
+	}
 	if (wait_for_exit(pidfd, DELETE_WAIT_MS) < 0)
 		return berth_error_set(err, ETIMEDOUT, "delete %s: the container did not die within %d seconds of SIGKILL",
 				       id, DELETE_WAIT_MS / 1000);
@@ -333,6 +373,15 @@ int berth_container_delete(const char *root, const char *id, bool force, struct 
 			goto out;
 		}
 		if ((r = stop_for_delete(&c, id, err)) < 0)
+			goto out;
+	}
+	if (c.state->cgroup) {
+		struct berth_cgroup cg;
+		r = berth_cgroup_from_json(c.state->cgroup, &cg, err);
+		if (r == 0)
+			r = berth_cgroup_destroy(&cg, err);
+		berth_cgroup_release(&cg);
+		if (r < 0)
 			goto out;
 	}
 	if ((r = berth_remove_tree_at(c.rootfd, id, err)) < 0)

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "resources.h"
 
 enum berth_ns_type {
 	BERTH_NS_USER, /* first: joining or creating it first lets the others be owned by it */
@@ -168,7 +169,8 @@ struct berth_spec {
 	unsigned long rootfs_propagation; /* MS_* flags; 0: default (rslave) */
 	const char *mount_label;
 	const char *cgroups_path;
-	json_t *resources; /* linux.resources, borrowed */
+	json_t *resources_json; /* linux.resources, borrowed */
+	struct berth_resources resources;
 	json_t *sysctl;	   /* linux.sysctl, borrowed */
 	json_t *seccomp;   /* linux.seccomp, borrowed */
 };

@@ -306,7 +306,8 @@ int berth_linux_parse(struct berth_spec *spec, json_t *lx, struct berth_error *e
 		    (r = parse_propagation(spec, lx, err)) < 0 ||
 		    (r = bjson_get_string(lx, "linux", "mountLabel", false, &spec->mount_label, err)) < 0 ||
 		    (r = bjson_get_string(lx, "linux", "cgroupsPath", false, &spec->cgroups_path, err)) < 0 ||
-		    (r = bjson_get_object(lx, "linux", "resources", false, &spec->resources, err)) < 0 ||
+		    (r = bjson_get_object(lx, "linux", "resources", false, &spec->resources_json, err)) < 0 ||
+		    (r = berth_resources_parse(spec->resources_json, "linux.resources", &spec->resources, err)) < 0 ||
 		    (r = bjson_get_object(lx, "linux", "sysctl", false, &spec->sysctl, err)) < 0 ||
 		    (r = bjson_get_object(lx, "linux", "seccomp", false, &spec->seccomp, err)) < 0)
 			return r;

@@ -538,6 +538,7 @@ void berth_spec_free(struct berth_spec *spec)
 	free(spec->devices);
 	free(spec->masked_paths);
 	free(spec->readonly_paths);
+	berth_resources_release(&spec->resources);
 	json_decref(spec->json);
 	free(spec);
 }

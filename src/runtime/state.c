@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "berth-config.h"
+#include "cgroup.h"
 #include "cleanup.h"
 #include "file.h"
 #include "json.h"
@@ -154,7 +155,8 @@ int berth_state_read(int dirfd, const char *id, struct berth_state **ret, struct
 	    (r = bjson_get_object(s->json, "", "config", true, &s->config, err)) < 0)
 		return berth_error_wrap(err, "container %s: state.json", id);
 	s->owner = (uid_t) v;
-	if ((r = bjson_get_bool(s->json, "", "creating", false, &s->creating, err)) < 0)
+	if ((r = bjson_get_bool(s->json, "", "creating", false, &s->creating, err)) < 0 ||
+	    (r = bjson_get_object(s->json, "", "cgroup", false, &s->cgroup, err)) < 0)
 		return berth_error_wrap(err, "container %s: state.json", id);
 	*ret = berth_steal_ptr(&s);
 	return 0;
@@ -171,6 +173,8 @@ int berth_state_write(int dirfd, const struct berth_state *s, struct berth_error
 		      s->creating, "config", s->config);
 	if (j == NULL)
 		return berth_error_sys(err, ENOMEM, "encode state of %s", s->id);
+	if (s->cgroup)
+		json_object_set(j, "cgroup", s->cgroup);
 	text = json_dumps(j, JSON_COMPACT);
 	if (text == NULL)
 		return berth_error_sys(err, ENOMEM, "encode state of %s", s->id);
@@ -198,6 +202,14 @@ enum berth_status berth_state_status(int dirfd, const struct berth_state *s)
 		return BERTH_STATUS_STOPPED;
 	if (s->creating)
 		return BERTH_STATUS_CREATING;
+	if (s->cgroup) {
+		struct berth_cgroup cg;
+		struct berth_error ignored;
+		bool frozen = berth_cgroup_from_json(s->cgroup, &cg, &ignored) == 0 && berth_cgroup_is_frozen(&cg);
+		berth_cgroup_release(&cg);
+		if (frozen)
+			return BERTH_STATUS_PAUSED;
+	}
 	if (faccessat(dirfd, BERTH_START_SOCKET, F_OK, AT_SYMLINK_NOFOLLOW) == 0 && start_socket_listening(dirfd))
 		return BERTH_STATUS_CREATED;
 	return BERTH_STATUS_RUNNING;

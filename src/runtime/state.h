@@ -36,6 +36,7 @@ struct berth_state {
 	uid_t owner;
 	bool creating;	/* create has not finished (or died before it did) */
 	json_t *config; /* the config.json the container was created from */
+	json_t *cgroup; /* berth_cgroup_to_json(); NULL without one */
 };
 
 const char *berth_status_name(enum berth_status s);

@@ -241,7 +241,7 @@ static void test_null_is_absent(void **state)
 	assert_true(spec->ns[BERTH_NS_MOUNT].enabled);
 	assert_null(spec->ns[BERTH_NS_MOUNT].path);
 	assert_int_equal(spec->n_devices, 0);
-	assert_null(spec->resources);
+	assert_null(spec->resources_json);
 	berth_spec_free(spec);
 }
 
