@@ -56,6 +56,10 @@ int berth_recv_fd(int sock, int *ret_fd, void *data, size_t size, size_t *ret_le
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return berth_error_sys(err, errno, "receive descriptor");
+	if (ret_len)
+		*ret_len = (size_t) n;
+	if (n == 0)
+		return berth_error_set(err, EPIPE, "receive descriptor: the other side closed the connection");
 	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
 		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
 			continue;
@@ -72,8 +76,6 @@ int berth_recv_fd(int sock, int *ret_fd, void *data, size_t size, size_t *ret_le
 	if (fd < 0)
 		return berth_error_set(err, EBADMSG, "receive descriptor: the message carried none");
 	*ret_fd = fd;
-	if (ret_len)
-		*ret_len = (size_t) n;
 	return 0;
 }
 

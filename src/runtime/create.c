@@ -31,6 +31,7 @@
 #include "namespaces.h"
 #include "path.h"
 #include "proc.h"
+#include "seccomp_profile.h"
 #include "state.h"
 #include "sync.h"
 
@@ -44,7 +45,7 @@ struct create {
 	const char *extra_env[3];
 	int preserve_fds;
 	int ns_fds[BERTH_NS_COUNT];
-	int rootfd, dirfd, start_fd, console_fd, sync_parent, sync_child;
+	int rootfd, dirfd, start_fd, console_fd, sync_parent, sync_child, seccomp_agent_fd;
 	bool dir_made;
 	pid_t pid;
 	int pidfd;
@@ -192,6 +193,7 @@ static int spawn(struct create *c, struct berth_error *err)
 		.rootfs = c->rootfs,
 		.start_fd = c->start_fd,
 		.console_fd = c->console_fd,
+		.seccomp_agent_fd = c->seccomp_agent_fd,
 		.no_pivot = c->o->no_pivot,
 		.no_new_keyring = c->o->no_new_keyring,
 		.setgroups_allowed = !(geteuid() != 0 && spec->ns[BERTH_NS_USER].enabled && !spec->ns[BERTH_NS_USER].path),
@@ -241,6 +243,7 @@ static int spawn(struct create *c, struct berth_error *err)
 	 * socket listening after the init is gone. */
 	berth_closep(&c->start_fd);
 	berth_closep(&c->console_fd);
+	berth_closep(&c->seccomp_agent_fd);
 	berth_ns_close(c->ns_fds);
 	c->pidfd = berth_pidfd_open(c->pid);
 	if (c->pidfd < 0)
@@ -335,8 +338,15 @@ static int handshake(struct create *c, struct berth_error *err)
 		return r;
 	if ((r = write_oom_score_adj(c, err)) < 0)
 		return r;
-	if ((r = berth_sync_send(c->sync_parent, BERTH_SYNC_GO, 0, err)) < 0)
+	if ((r = berth_sync_send(c->sync_parent, BERTH_SYNC_GO, c->pid, err)) < 0)
 		return r;
+	/* Compiled here while the init mounts: the two run side by side. */
+	if (spec->seccomp) {
+		_cleanup_close_ int memfd = -1;
+		if ((r = berth_seccomp_compile(spec->seccomp, &memfd, err)) < 0 ||
+		    (r = berth_sync_send_fd(c->sync_parent, BERTH_SYNC_SECCOMP, memfd, err)) < 0)
+			return r;
+	}
 	for (;;) {
 		struct berth_sync_msg msg;
 
@@ -381,6 +391,7 @@ static void release(struct create *c)
 	berth_closep(&c->dirfd);
 	berth_closep(&c->start_fd);
 	berth_closep(&c->console_fd);
+	berth_closep(&c->seccomp_agent_fd);
 	berth_closep(&c->sync_parent);
 	berth_closep(&c->sync_child);
 	berth_ns_close(c->ns_fds);
@@ -411,6 +422,7 @@ int berth_container_create(const struct berth_create_opts *o, struct berth_creat
 		.dirfd = -1,
 		.start_fd = -1,
 		.console_fd = -1,
+		.seccomp_agent_fd = -1,
 		.sync_parent = -1,
 		.sync_child = -1,
 		.pidfd = -1,
@@ -440,6 +452,15 @@ int berth_container_create(const struct berth_create_opts *o, struct berth_creat
 		c.console_fd = berth_unix_connect(o->console_socket, err);
 		if (c.console_fd < 0) {
 			r = berth_error_wrap(err, "--console-socket");
+			goto fail;
+		}
+	}
+	if (c.spec->seccomp && berth_seccomp_uses_notify(c.spec->seccomp)) {
+		/* Connected now: the agent's path is out of reach after pivot_root. */
+		const char *path = json_string_value(json_object_get(c.spec->seccomp, "listenerPath"));
+		c.seccomp_agent_fd = berth_unix_connect(path, err);
+		if (c.seccomp_agent_fd < 0) {
+			r = berth_error_wrap(err, "linux.seccomp.listenerPath");
 			goto fail;
 		}
 	}

@@ -24,6 +24,7 @@
 #include "namespaces.h"
 #include "proc.h"
 #include "process.h"
+#include "seccomp_profile.h"
 #include "state.h"
 #include "sync.h"
 
@@ -39,7 +40,7 @@ struct exec {
 	const char **args, **env;
 	uint32_t *gids;
 	int ns_fds[BERTH_NS_COUNT];
-	int root_fd, sync_parent, sync_child, console_fd;
+	int root_fd, sync_parent, sync_child, console_fd, seccomp_agent_fd;
 	bool setgroups_allowed;
 };
 
@@ -187,14 +188,30 @@ static int open_container_namespaces(struct exec *e, struct berth_error *err)
 static _noreturn_ void exec_child(struct exec *e)
 {
 	struct berth_exec_target target = { .envp = NULL };
+	struct berth_seccomp_program program = { 0 };
+	struct berth_seccomp_setup sc = { .agent_sock = e->seccomp_agent_fd, .profile = e->spec->seccomp };
 	struct berth_error err = { 0 };
 	_cleanup_close_ int slave = -1;
+	int32_t host_pid;
 	sigset_t all;
 
 	/* Dies with the runtime while half made; cleared before exec. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (berth_sync_expect(e->sync_child, BERTH_SYNC_GO, NULL, &err) < 0)
+	if (e->spec->seccomp) {
+		_cleanup_close_ int memfd = -1;
+		if (berth_sync_expect_fd(e->sync_child, BERTH_SYNC_SECCOMP, &memfd, &err) < 0 ||
+		    berth_seccomp_program_read(memfd, e->spec->seccomp, &program, &err) < 0)
+			goto fail;
+		sc.program = &program;
+	}
+	if (berth_sync_expect(e->sync_child, BERTH_SYNC_GO, &host_pid, &err) < 0)
 		goto fail;
+	sc.host_pid = host_pid;
+	if (sc.program) {
+		sc.state = berth_state_to_json(e->state, BERTH_STATUS_RUNNING);
+		if (sc.state)
+			json_object_set_new(sc.state, "pid", json_integer(e->state->pid));
+	}
 	if (e->ns_fds[BERTH_NS_USER] >= 0 && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
 		berth_error_sys(&err, errno, "exec: become root in the user namespace");
 		goto fail;
@@ -205,12 +222,12 @@ static _noreturn_ void exec_child(struct exec *e)
 			goto fail;
 	}
 	if (berth_process_set_rlimits(&e->proc, &err) < 0 || berth_process_resolve(&e->proc, NULL, &target, &err) < 0 ||
-	    berth_process_become_user(&e->proc, e->setgroups_allowed, &err) < 0)
+	    berth_process_become_user(&e->proc, e->setgroups_allowed, &sc, &err) < 0)
 		goto fail;
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	prctl(PR_SET_PDEATHSIG, 0);
-	berth_process_exec(&e->proc, &target, e->o->preserve_fds, &err);
+	berth_process_exec(&e->proc, &target, e->o->preserve_fds, &sc, &err);
 fail:
 	berth_sync_send_error(e->sync_child, &err);
 	_exit(127);
@@ -281,7 +298,13 @@ static int spawn(struct exec *e, pid_t *ret_pid, int *ret_pidfd, struct berth_er
 			return r;
 		}
 	}
-	if ((r = berth_sync_send(e->sync_parent, BERTH_SYNC_GO, 0, err)) < 0)
+	if (e->spec->seccomp) {
+		_cleanup_close_ int memfd = -1;
+		if ((r = berth_seccomp_compile(e->spec->seccomp, &memfd, err)) < 0 ||
+		    (r = berth_sync_send_fd(e->sync_parent, BERTH_SYNC_SECCOMP, memfd, err)) < 0)
+			return r;
+	}
+	if ((r = berth_sync_send(e->sync_parent, BERTH_SYNC_GO, pid, err)) < 0)
 		return r;
 	/* EOF: the sync socket closed with exec.  A message: it failed. */
 	r = berth_sync_recv(e->sync_parent, &msg, err);
@@ -304,6 +327,7 @@ static void exec_release(struct exec *e)
 	berth_closep(&e->sync_parent);
 	berth_closep(&e->sync_child);
 	berth_closep(&e->console_fd);
+	berth_closep(&e->seccomp_agent_fd);
 	if (e->proc_from_file)
 		berth_process_release(&e->proc);
 	free(e->args);
@@ -345,6 +369,12 @@ static int exec_prepare(struct exec *e, const char *root, const char *id, struct
 		if (e->console_fd < 0)
 			return berth_error_wrap(err, "--console-socket");
 	}
+	if (e->spec->seccomp && berth_seccomp_uses_notify(e->spec->seccomp)) {
+		const char *path = json_string_value(json_object_get(e->spec->seccomp, "listenerPath"));
+		e->seccomp_agent_fd = berth_unix_connect(path, err);
+		if (e->seccomp_agent_fd < 0)
+			return berth_error_wrap(err, "linux.seccomp.listenerPath");
+	}
 	return open_container_namespaces(e, err);
 }
 
@@ -352,7 +382,7 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 			 struct berth_error *err)
 {
 	struct exec e = { .o = o, .root_fd = -1, .sync_parent = -1, .sync_child = -1, .console_fd = -1,
-			  .setgroups_allowed = true };
+			  .seccomp_agent_fd = -1, .setgroups_allowed = true };
 	int pidfd = -1, r;
 	pid_t pid = 0;
 

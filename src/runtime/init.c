@@ -20,6 +20,7 @@
 #include "json.h"
 #include "process.h"
 #include "rootfs.h"
+#include "seccomp_profile.h"
 #include "sync.h"
 
 #ifndef KEYCTL_JOIN_SESSION_KEYRING
@@ -89,9 +90,28 @@ static int become_ns_root(const struct berth_spec *spec, struct berth_error *err
 	return 0;
 }
 
+/* What the container process needs at exec time. */
+struct launch {
+	struct berth_exec_target target;
+	struct berth_seccomp_program seccomp;
+	pid_t host_pid;
+};
+
+static int receive_seccomp(const struct berth_init_config *c, struct launch *l, struct berth_error *err)
+{
+	_cleanup_close_ int memfd = -1;
+	int r;
+
+	if (c->spec->seccomp == NULL)
+		return 0;
+	if ((r = berth_sync_expect_fd(c->sync_fd, BERTH_SYNC_SECCOMP, &memfd, err)) < 0)
+		return r;
+	return berth_seccomp_program_read(memfd, c->spec->seccomp, &l->seccomp, err);
+}
+
 /* Everything up to "created": build the rootfs, run the create-time hooks,
- * pivot, prepare the process.  Returns the pty slave (or -1) via ret_slave. */
-static int setup(const struct berth_init_config *c, struct berth_exec_target *target, struct berth_error *err)
+ * pivot, prepare the process. */
+static int setup(const struct berth_init_config *c, struct launch *l, struct berth_error *err)
 {
 	const struct berth_spec *spec = c->spec;
 	struct berth_rootfs rootfs = {
@@ -104,10 +124,12 @@ static int setup(const struct berth_init_config *c, struct berth_exec_target *ta
 		.no_pivot = c->no_pivot,
 	};
 	_cleanup_close_ int slave = -1;
+	int32_t host_pid;
 	int r;
 
-	if ((r = berth_sync_expect(c->sync_fd, BERTH_SYNC_GO, NULL, err)) < 0)
+	if ((r = berth_sync_expect(c->sync_fd, BERTH_SYNC_GO, &host_pid, err)) < 0)
 		return r;
+	l->host_pid = host_pid;
 	if ((r = become_ns_root(spec, err)) < 0)
 		return r;
 	/* A new cgroup namespace is rooted where we are now, so it is made
@@ -120,7 +142,7 @@ static int setup(const struct berth_init_config *c, struct berth_exec_target *ta
 	if ((r = join_session_keyring(c, err)) < 0 || (r = set_names(spec, err)) < 0)
 		return r;
 	r = berth_rootfs_prepare(&rootfs, err);
-	if (r < 0)
+	if (r < 0 || (r = receive_seccomp(c, l, err)) < 0)
 		goto out;
 	if (spec->hooks[BERTH_HOOK_PRESTART].count || spec->hooks[BERTH_HOOK_CREATE_RUNTIME].count) {
 		if ((r = berth_sync_send(c->sync_fd, BERTH_SYNC_HOOKS, 0, err)) < 0 ||
@@ -139,7 +161,7 @@ static int setup(const struct berth_init_config *c, struct berth_exec_target *ta
 	}
 	if ((r = berth_rootfs_finish(&rootfs, err)) < 0 || (r = berth_process_set_rlimits(&spec->process, err)) < 0)
 		goto out;
-	r = berth_process_resolve(&spec->process, c->extra_env, target, err);
+	r = berth_process_resolve(&spec->process, c->extra_env, &l->target, err);
 out:
 	berth_rootfs_release(&rootfs);
 	return r;
@@ -176,13 +198,14 @@ static _noreturn_ void fail_start(int conn, const struct berth_error *err)
 
 void berth_init_run(const struct berth_init_config *c)
 {
-	struct berth_exec_target target = { .envp = NULL };
+	struct launch l = { .target = { .envp = NULL } };
+	struct berth_seccomp_setup sc = { .agent_sock = c->seccomp_agent_fd, .profile = c->spec->seccomp };
 	struct berth_error err = { 0 };
 	int conn;
 
 	/* If the runtime dies while we are half made, so do we. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (setup(c, &target, &err) < 0) {
+	if (setup(c, &l, &err) < 0) {
 		berth_sync_send_error(c->sync_fd, &err);
 		_exit(1);
 	}
@@ -200,11 +223,19 @@ void berth_init_run(const struct berth_init_config *c)
 	close(c->start_fd);
 	if (run_hooks_inside(c, BERTH_HOOK_START_CONTAINER, "created", &err) < 0)
 		fail_start(conn, &err);
-	if (berth_process_become_user(&c->spec->process, c->setgroups_allowed, &err) < 0)
+	if (l.seccomp.filter) {
+		sc.program = &l.seccomp;
+		sc.host_pid = l.host_pid;
+		sc.state = json_pack("{s:s, s:s, s:s, s:i, s:s}", "ociVersion", BERTH_OCI_VERSION, "id", c->id, "status",
+				     "created", "pid", (int) l.host_pid, "bundle", c->bundle);
+		if (sc.state && c->spec->annotations)
+			json_object_set(sc.state, "annotations", c->spec->annotations);
+	}
+	if (berth_process_become_user(&c->spec->process, c->setgroups_allowed, &sc, &err) < 0)
 		fail_start(conn, &err);
 	umask(c->caller_umask);
 	/* On success the start connection closes with exec (SOCK_CLOEXEC):
 	 * `start` reads EOF and knows the program is running. */
-	berth_process_exec(&c->spec->process, &target, c->preserve_fds, &err);
+	berth_process_exec(&c->spec->process, &l.target, c->preserve_fds, &sc, &err);
 	fail_start(conn, &err);
 }

@@ -15,6 +15,7 @@ struct berth_init_config {
 	int sync_fd;	/* our end of the SOCK_SEQPACKET pair */
 	int start_fd;	/* the listening start socket */
 	int console_fd; /* where the pty master goes; -1 without a terminal */
+	int seccomp_agent_fd; /* connected to linux.seccomp.listenerPath; -1 */
 	bool no_pivot;
 	bool no_new_keyring;
 	bool setgroups_allowed;

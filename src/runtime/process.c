@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sys/capability.h>
+
 #include "caps.h"
 #include "cleanup.h"
 #include "file.h"
@@ -177,7 +179,43 @@ int berth_process_set_rlimits(const struct berth_process *p, struct berth_error 
 	return 0;
 }
 
-int berth_process_become_user(const struct berth_process *p, bool setgroups_allowed, struct berth_error *err)
+static int load_seccomp(const struct berth_seccomp_setup *sc, struct berth_error *err)
+{
+	int listener = -1, r;
+
+	if ((r = berth_seccomp_load(sc->program, &listener, err)) < 0)
+		return r;
+	if (listener >= 0) {
+		r = berth_seccomp_send_listener(sc->agent_sock, listener, sc->host_pid, sc->profile, sc->state, err);
+		close(listener);
+		close(sc->agent_sock);
+	}
+	return r;
+}
+
+/* The filter may only be loaded with CAP_SYS_ADMIN or no_new_privs: make
+ * the permitted set effective for that one call. */
+static int load_seccomp_with_caps(const struct berth_seccomp_setup *sc, struct berth_error *err)
+{
+	cap_t caps = cap_get_proc();
+	int r;
+
+	if (caps == NULL)
+		return berth_error_sys(err, errno, "read capabilities");
+	for (cap_value_t v = 0; v <= berth_caps_last(); v++) {
+		cap_flag_value_t permitted;
+		if (cap_get_flag(caps, v, CAP_PERMITTED, &permitted) == 0 && permitted == CAP_SET)
+			cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_SET);
+	}
+	r = cap_set_proc(caps);
+	cap_free(caps);
+	if (r < 0)
+		return berth_error_sys(err, errno, "raise capabilities to load the seccomp filter");
+	return load_seccomp(sc, err);
+}
+
+int berth_process_become_user(const struct berth_process *p, bool setgroups_allowed,
+			      const struct berth_seccomp_setup *sc, struct berth_error *err)
 {
 	int r;
 
@@ -200,6 +238,8 @@ int berth_process_become_user(const struct berth_process *p, bool setgroups_allo
 		return berth_error_sys(err, errno, "switch to uid %u (is it mapped in the user namespace?)", p->uid);
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 		return berth_error_sys(err, errno, "prctl PR_SET_KEEPCAPS");
+	if (sc && sc->program && !p->no_new_privileges && (r = load_seccomp_with_caps(sc, err)) < 0)
+		return r;
 	return berth_caps_apply(&p->caps, err);
 }
 
@@ -220,12 +260,14 @@ static int close_inherited_fds(int preserve_fds, struct berth_error *err)
 }
 
 int berth_process_exec(const struct berth_process *p, const struct berth_exec_target *t, int preserve_fds,
-		       struct berth_error *err)
+		       const struct berth_seccomp_setup *sc, struct berth_error *err)
 {
 	int r;
 
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return berth_error_sys(err, errno, "set no_new_privs");
+	if (sc && sc->program && p->no_new_privileges && (r = load_seccomp(sc, err)) < 0)
+		return r;
 	if (p->has_umask)
 		umask((mode_t) p->umask);
 	if ((r = close_inherited_fds(preserve_fds, err)) < 0)

@@ -8,6 +8,7 @@
 
 #include "cleanup.h"
 #include "json.h"
+#include "seccomp_profile.h"
 #include "spec.h"
 
 int berth_linux_parse(struct berth_spec *spec, json_t *lx, struct berth_error *err);
@@ -309,7 +310,8 @@ int berth_linux_parse(struct berth_spec *spec, json_t *lx, struct berth_error *e
 		    (r = bjson_get_object(lx, "linux", "resources", false, &spec->resources_json, err)) < 0 ||
 		    (r = berth_resources_parse(spec->resources_json, "linux.resources", &spec->resources, err)) < 0 ||
 		    (r = bjson_get_object(lx, "linux", "sysctl", false, &spec->sysctl, err)) < 0 ||
-		    (r = bjson_get_object(lx, "linux", "seccomp", false, &spec->seccomp, err)) < 0)
+		    (r = bjson_get_object(lx, "linux", "seccomp", false, &spec->seccomp, err)) < 0 ||
+		    (spec->seccomp && (r = berth_seccomp_validate(spec->seccomp, "linux.seccomp", err)) < 0))
 			return r;
 	}
 	return check_consistency(spec, err);

@@ -1,5 +1,8 @@
 #include "sync.h"
 
+#include "fdpass.h"
+#include <unistd.h>
+
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -65,5 +68,38 @@ int berth_sync_expect(int fd, enum berth_sync_type type, int32_t *ret_value, str
 				       type, msg.type);
 	if (ret_value)
 		*ret_value = msg.value;
+	return 0;
+}
+
+int berth_sync_send_fd(int fd, enum berth_sync_type type, int passfd, struct berth_error *err)
+{
+	struct berth_sync_msg msg = { .type = type };
+
+	if (berth_send_fd(fd, passfd, &msg, offsetof(struct berth_sync_msg, err), err) < 0)
+		return berth_error_wrap(err, "sync with the container process");
+	return 0;
+}
+
+int berth_sync_expect_fd(int fd, enum berth_sync_type type, int *ret_fd, struct berth_error *err)
+{
+	struct berth_sync_msg msg;
+	size_t len = 0;
+	int passed = -1;
+
+	memset(&msg, 0, sizeof(msg));
+	if (berth_recv_fd(fd, &passed, &msg, sizeof(msg), &len, err) < 0) {
+		/* No descriptor: an error message from the other side, or EOF. */
+		if (len >= offsetof(struct berth_sync_msg, err) && msg.type == BERTH_SYNC_ERROR) {
+			msg.err.msg[sizeof(msg.err.msg) - 1] = '\0';
+			*err = msg.err;
+		}
+		return -berth_error_code(err);
+	}
+	if (msg.type != type) {
+		close(passed);
+		return berth_error_set(err, EPROTO, "sync with the container process: expected message %u, got %u",
+				       type, msg.type);
+	}
+	*ret_fd = passed;
 	return 0;
 }

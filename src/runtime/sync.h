@@ -15,6 +15,7 @@ enum berth_sync_type {
 	BERTH_SYNC_HOOKS,     /* child -> parent: mounts are done; run prestart/createRuntime */
 	BERTH_SYNC_HOOKS_DONE,
 	BERTH_SYNC_READY,     /* child -> parent: created; waiting to be started */
+	BERTH_SYNC_SECCOMP,   /* parent -> child: the compiled seccomp filter, as a memfd */
 };
 
 struct berth_sync_msg {
@@ -28,5 +29,9 @@ int berth_sync_send(int fd, enum berth_sync_type type, int32_t value, struct ber
 void berth_sync_send_error(int fd, const struct berth_error *failure);
 /* Receive one message; EOF is reported as EPIPE ("the process exited"). */
 int berth_sync_recv(int fd, struct berth_sync_msg *msg, struct berth_error *err);
+/* A message that carries a descriptor (SCM_RIGHTS). */
+int berth_sync_send_fd(int fd, enum berth_sync_type type, int passfd, struct berth_error *err);
+int berth_sync_expect_fd(int fd, enum berth_sync_type type, int *ret_fd, struct berth_error *err);
+
 /* Receive and demand `type`; an ERROR message becomes this call's error. */
 int berth_sync_expect(int fd, enum berth_sync_type type, int32_t *ret_value, struct berth_error *err);
