@@ -29,8 +29,11 @@
 #include "json.h"
 #include "log.h"
 #include "namespaces.h"
+#include "netdev.h"
 #include "path.h"
 #include "proc.h"
+#include "resctrl.h"
+#include "process_extras.h"
 #include "seccomp_profile.h"
 #include "state.h"
 #include "sync.h"
@@ -51,6 +54,7 @@ struct create {
 	int pidfd;
 	struct berth_cgroup cgroup;
 	json_t *cgroup_json;
+	char *resctrl_dir; /* the resctrl group we made, to remove on failure */
 };
 
 static int resolve_paths(struct create *c, struct berth_error *err)
@@ -263,6 +267,7 @@ static int write_state(struct create *c, bool creating, struct berth_error *err)
 		.creating = creating,
 		.config = c->spec->json,
 		.cgroup = c->cgroup_json,
+		.resctrl_dir = c->resctrl_dir,
 	};
 
 	if (berth_proc_stat(c->pid, &s.pid_start_time, NULL) < 0)
@@ -336,7 +341,9 @@ static int handshake(struct create *c, struct berth_error *err)
 	if (spec->ns[BERTH_NS_USER].enabled && !spec->ns[BERTH_NS_USER].path &&
 	    (r = berth_userns_write_maps(c->pid, spec, err)) < 0)
 		return r;
-	if ((r = write_oom_score_adj(c, err)) < 0)
+	if ((r = write_oom_score_adj(c, err)) < 0 || (r = berth_netdevices_move(spec, c->pid, err)) < 0)
+		return r;
+	if (spec->intel_rdt && (r = berth_resctrl_apply(spec->intel_rdt, c->o->id, c->pid, &c->resctrl_dir, err)) < 0)
 		return r;
 	if ((r = berth_sync_send(c->sync_parent, BERTH_SYNC_GO, c->pid, err)) < 0)
 		return r;
@@ -381,6 +388,7 @@ static void undo(struct create *c)
 	}
 	if (c->cgroup.n && berth_cgroup_destroy(&c->cgroup, &ignored) < 0)
 		berth_warn("%s", ignored.msg);
+	berth_resctrl_remove(c->resctrl_dir);
 	if (c->dir_made)
 		berth_remove_tree_at(c->rootfd, c->o->id, &ignored);
 }
@@ -398,6 +406,7 @@ static void release(struct create *c)
 	berth_spec_free(c->spec);
 	berth_cgroup_release(&c->cgroup);
 	json_decref(c->cgroup_json);
+	free(c->resctrl_dir);
 }
 
 int berth_write_pid_file(const char *path, pid_t pid, struct berth_error *err)
@@ -440,6 +449,8 @@ int berth_container_create(const struct berth_create_opts *o, struct berth_creat
 	/* Everything that can be checked without touching the host is checked
 	 * before the state directory exists. */
 	if ((r = resolve_paths(&c, err)) < 0 || (r = check_terminal_options(&c, err)) < 0 ||
+	    (r = berth_lsm_check(&c.spec->process, err)) < 0 ||
+	    (r = berth_lsm_check_mount_label(c.spec->mount_label, err)) < 0 ||
 	    (r = berth_ns_open_paths(c.spec, c.ns_fds, err)) < 0)
 		goto fail;
 	if (o->console_fd >= 0) {

@@ -24,6 +24,7 @@
 #include "namespaces.h"
 #include "proc.h"
 #include "process.h"
+#include "process_extras.h"
 #include "seccomp_profile.h"
 #include "state.h"
 #include "sync.h"
@@ -222,7 +223,9 @@ static _noreturn_ void exec_child(struct exec *e)
 			goto fail;
 	}
 	if (berth_process_set_rlimits(&e->proc, &err) < 0 || berth_process_resolve(&e->proc, NULL, &target, &err) < 0 ||
-	    berth_process_become_user(&e->proc, e->setgroups_allowed, &sc, &err) < 0)
+	    berth_process_apply_priorities(&e->proc, &err) < 0 ||
+	    berth_process_become_user(&e->proc, e->setgroups_allowed, &sc, &err) < 0 ||
+	    berth_lsm_apply_on_exec(&e->proc, &err) < 0)
 		goto fail;
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
@@ -357,7 +360,8 @@ static int exec_prepare(struct exec *e, const char *root, const char *id, struct
 		return berth_error_set(err, EINVAL, "cannot exec in container %s: it is %s", id, berth_status_name(status));
 	if ((r = berth_spec_from_json(e->state->config, &e->spec, err)) < 0)
 		return r;
-	if ((r = e->o->process_file ? load_process_file(e, err) : derive_process(e, err)) < 0)
+	if ((r = e->o->process_file ? load_process_file(e, err) : derive_process(e, err)) < 0 ||
+	    (r = berth_lsm_check(&e->proc, err)) < 0)
 		return r;
 	if (e->proc.terminal) {
 		if (e->o->console_fd >= 0)

@@ -19,6 +19,7 @@
 #include "hooks.h"
 #include "json.h"
 #include "process.h"
+#include "process_extras.h"
 #include "rootfs.h"
 #include "seccomp_profile.h"
 #include "sync.h"
@@ -159,7 +160,9 @@ static int setup(const struct berth_init_config *c, struct launch *l, struct ber
 			goto out;
 		}
 	}
-	if ((r = berth_rootfs_finish(&rootfs, err)) < 0 || (r = berth_process_set_rlimits(&spec->process, err)) < 0)
+	/* sysctls before the read-only paths make /proc/sys read-only. */
+	if ((r = berth_sysctl_apply(spec, err)) < 0 || (r = berth_rootfs_finish(&rootfs, err)) < 0 ||
+	    (r = berth_process_set_rlimits(&spec->process, err)) < 0)
 		goto out;
 	r = berth_process_resolve(&spec->process, c->extra_env, &l->target, err);
 out:
@@ -231,7 +234,10 @@ void berth_init_run(const struct berth_init_config *c)
 		if (sc.state && c->spec->annotations)
 			json_object_set(sc.state, "annotations", c->spec->annotations);
 	}
-	if (berth_process_become_user(&c->spec->process, c->setgroups_allowed, &sc, &err) < 0)
+	if (berth_process_apply_priorities(&c->spec->process, &err) < 0 ||
+	    berth_linux_apply_personality_and_mempolicy(c->spec, &err) < 0 ||
+	    berth_process_become_user(&c->spec->process, c->setgroups_allowed, &sc, &err) < 0 ||
+	    berth_lsm_apply_on_exec(&c->spec->process, &err) < 0)
 		fail_start(conn, &err);
 	umask(c->caller_umask);
 	/* On success the start connection closes with exec (SOCK_CLOEXEC):

@@ -21,6 +21,7 @@
 #include "json.h"
 #include "log.h"
 #include "proc.h"
+#include "resctrl.h"
 #include "state.h"
 
 #define DELETE_WAIT_MS 10000
@@ -384,6 +385,7 @@ int berth_container_delete(const char *root, const char *id, bool force, struct 
 		if (r < 0)
 			goto out;
 	}
+	berth_resctrl_remove(c.state->resctrl_dir);
 	if ((r = berth_remove_tree_at(c.rootfd, id, err)) < 0)
 		goto out;
 	if (run_state_hooks(c.state, BERTH_HOOK_POSTSTOP, BERTH_STATUS_STOPPED, &hook_err) < 0)

@@ -93,6 +93,20 @@ struct berth_capabilities {
 	uint64_t sets[BERTH_CAP_SET_COUNT]; /* bit n: capability n */
 };
 
+struct berth_scheduler {
+	bool set;
+	int policy;
+	int32_t nice, priority;
+	uint64_t flags;
+	uint64_t runtime, deadline, period;
+};
+
+struct berth_io_priority {
+	bool set;
+	int ioclass; /* IOPRIO_CLASS_* */
+	int level;   /* 0..7 */
+};
+
 struct berth_process {
 	bool terminal;
 	bool has_console_size;
@@ -115,6 +129,16 @@ struct berth_process {
 	int oom_score_adj;
 	const char *apparmor_profile;
 	const char *selinux_label;
+	struct berth_scheduler scheduler;
+	struct berth_io_priority io_priority;
+};
+
+struct berth_memory_policy {
+	bool set;
+	int mode;
+	unsigned flags;
+	unsigned long nodemask[16]; /* nodes 0..1023 */
+	unsigned long maxnode;	    /* highest node + 2, 0 without nodes */
 };
 
 enum berth_hook_kind {
@@ -171,9 +195,20 @@ struct berth_spec {
 	const char *cgroups_path;
 	json_t *resources_json; /* linux.resources, borrowed */
 	struct berth_resources resources;
-	json_t *sysctl;	   /* linux.sysctl, borrowed */
+	json_t *sysctl;	   /* linux.sysctl, borrowed: key -> string */
 	json_t *seccomp;   /* linux.seccomp, borrowed */
+	json_t *intel_rdt; /* linux.intelRdt, borrowed */
+	json_t *net_devices; /* linux.netDevices, borrowed: host name -> {name} */
+	bool has_personality;
+	unsigned long personality;
+	struct berth_memory_policy memory_policy;
 };
+
+/* spec_extras.c: the rest of config-linux.md */
+int berth_process_extras_parse(json_t *process, const char *path, struct berth_process *p, struct berth_error *err);
+int berth_linux_extras_parse(struct berth_spec *spec, json_t *lx, struct berth_error *err);
+/* "0-3,7" -> bits; -EINVAL if malformed or beyond max. */
+int berth_parse_cpu_list(const char *text, unsigned long *mask, size_t max_bits, unsigned long *ret_highest);
 
 /* Parse and validate config.json text. Errors read "config.json: <path>: <reason>". */
 int berth_spec_parse(const char *text, size_t len, struct berth_spec **ret, struct berth_error *err);

@@ -121,19 +121,40 @@ json_t *berth_features(void)
 	static const char *const hooks[] = { "prestart", "createRuntime", "createContainer", "startContainer",
 					     "poststart", "poststop", NULL };
 	static const char *const ns[] = { "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts", NULL };
-	json_t *options = json_array();
+	static const char *const actions[] = { "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
+					       "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY",
+					       "SCMP_ACT_TRACE", "SCMP_ACT_TRAP", NULL };
+	static const char *const operators[] = { "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE",
+						 "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE", NULL };
+	static const char *const archs[] = { "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM", "SCMP_ARCH_MIPS",
+					     "SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL",
+					     "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
+					     "SCMP_ARCH_PPC64", "SCMP_ARCH_PPC64LE", "SCMP_ARCH_RISCV64",
+					     "SCMP_ARCH_S390", "SCMP_ARCH_S390X", "SCMP_ARCH_X32", "SCMP_ARCH_X86",
+					     "SCMP_ARCH_X86_64", NULL };
+	static const char *const flags[] = { "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+					     "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
+					     NULL };
+	static const char *const mpol_modes[] = { "MPOL_DEFAULT",   "MPOL_BIND",	      "MPOL_INTERLEAVE",
+						  "MPOL_WEIGHTED_INTERLEAVE", "MPOL_PREFERRED", "MPOL_PREFERRED_MANY",
+						  "MPOL_LOCAL",	    NULL };
+	static const char *const mpol_flags[] = { "MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES",
+						  "MPOL_F_STATIC_NODES", NULL };
+	json_t *options = json_array(), *lx;
 
 	/* Recognised and working: idmap and ridmap are refused for now. */
 	for (const char *const *o = berth_mount_option_names(); *o; o++)
 		if (strcmp(*o, "idmap") != 0 && strcmp(*o, "ridmap") != 0)
 			json_array_append_new(options, json_string(*o));
-	return json_pack("{s:s, s:s, s:o, s:o, s:{s:o, s:o, s:{s:b, s:b, s:b, s:b, s:b}, s:{s:b}, s:{s:b}, s:{s:b}, "
-			 "s:{s:b}, s:{s:{s:b}}, s:{s:b}}, s:{s:s, s:s}}",
-			 "ociVersionMin", "1.0.0", "ociVersionMax", BERTH_OCI_VERSION, "hooks", strings(hooks),
-			 "mountOptions", options, "linux", "namespaces", strings(ns), "capabilities",
-			 capability_names(), "cgroup", "v1", 0, "v2", 0, "systemd", 0, "systemdUser", 0, "rdma", 0,
-			 "seccomp", "enabled", 0, "apparmor", "enabled", 0, "selinux", "enabled", 0, "intelRdt",
-			 "enabled", 0, "mountExtensions", "idmap", "enabled", 0, "netDevices", "enabled", 0,
-			 "annotations", "io.github.berth.runtime.version", BERTH_VERSION,
-			 "io.github.berth.runtime.commit", BERTH_COMMIT);
+	lx = json_pack("{s:o, s:o, s:{s:b, s:b, s:b, s:b, s:b}, s:{s:b, s:o, s:o, s:o, s:o, s:o}, s:{s:b}, s:{s:b}, "
+		       "s:{s:b, s:b, s:b}, s:{s:{s:b}}, s:{s:b}, s:{s:o, s:o}}",
+		       "namespaces", strings(ns), "capabilities", capability_names(), "cgroup", "v1", 1, "v2", 1, "systemd",
+		       0, "systemdUser", 0, "rdma", 1, "seccomp", "enabled", 1, "actions", strings(actions), "operators",
+		       strings(operators), "archs", strings(archs), "knownFlags", strings(flags), "supportedFlags",
+		       strings(flags), "apparmor", "enabled", 1, "selinux", "enabled", 1, "intelRdt", "enabled", 1,
+		       "schemata", 1, "monitoring", 0, "mountExtensions", "idmap", "enabled", 0, "netDevices",
+		       "enabled", 1, "memoryPolicy", "modes", strings(mpol_modes), "flags", strings(mpol_flags));
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:{s:s, s:s}}", "ociVersionMin", "1.0.0", "ociVersionMax",
+			 BERTH_OCI_VERSION, "hooks", strings(hooks), "mountOptions", options, "linux", lx, "annotations",
+			 "io.github.berth.runtime.version", BERTH_VERSION, "io.github.berth.runtime.commit", BERTH_COMMIT);
 }

@@ -313,6 +313,8 @@ int berth_linux_parse(struct berth_spec *spec, json_t *lx, struct berth_error *e
 		    (r = bjson_get_object(lx, "linux", "seccomp", false, &spec->seccomp, err)) < 0 ||
 		    (spec->seccomp && (r = berth_seccomp_validate(spec->seccomp, "linux.seccomp", err)) < 0))
 			return r;
+		if ((r = berth_linux_extras_parse(spec, lx, err)) < 0)
+			return r;
 	}
 	return check_consistency(spec, err);
 }

@@ -244,7 +244,7 @@ int berth_process_parse(json_t *obj, const char *path, struct berth_process *p, 
 		p->oom_score_adj = (int) v;
 	}
 	/* rlimits are parsed with the path "process", as config.json has it. */
-	if ((r = parse_rlimits(obj, p, err)) < 0)
+	if ((r = parse_rlimits(obj, p, err)) < 0 || (r = berth_process_extras_parse(obj, path, p, err)) < 0)
 		goto fail;
 	return 0;
 fail:

@@ -156,7 +156,8 @@ int berth_state_read(int dirfd, const char *id, struct berth_state **ret, struct
 		return berth_error_wrap(err, "container %s: state.json", id);
 	s->owner = (uid_t) v;
 	if ((r = bjson_get_bool(s->json, "", "creating", false, &s->creating, err)) < 0 ||
-	    (r = bjson_get_object(s->json, "", "cgroup", false, &s->cgroup, err)) < 0)
+	    (r = bjson_get_object(s->json, "", "cgroup", false, &s->cgroup, err)) < 0 ||
+	    (r = bjson_get_string(s->json, "", "resctrlDir", false, &s->resctrl_dir, err)) < 0)
 		return berth_error_wrap(err, "container %s: state.json", id);
 	*ret = berth_steal_ptr(&s);
 	return 0;
@@ -175,6 +176,8 @@ int berth_state_write(int dirfd, const struct berth_state *s, struct berth_error
 		return berth_error_sys(err, ENOMEM, "encode state of %s", s->id);
 	if (s->cgroup)
 		json_object_set(j, "cgroup", s->cgroup);
+	if (s->resctrl_dir)
+		json_object_set_new(j, "resctrlDir", json_string(s->resctrl_dir));
 	text = json_dumps(j, JSON_COMPACT);
 	if (text == NULL)
 		return berth_error_sys(err, ENOMEM, "encode state of %s", s->id);

@@ -37,6 +37,7 @@ struct berth_state {
 	bool creating;	/* create has not finished (or died before it did) */
 	json_t *config; /* the config.json the container was created from */
 	json_t *cgroup; /* berth_cgroup_to_json(); NULL without one */
+	const char *resctrl_dir; /* the resctrl group made for the container, or NULL */
 };
 
 const char *berth_status_name(enum berth_status s);
