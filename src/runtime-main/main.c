@@ -10,6 +10,7 @@
 #include "berth-config.h"
 #include "cli.h"
 #include "log.h"
+#include "sealed_exe.h"
 
 int cli_exit_code = -1;
 
@@ -153,6 +154,12 @@ int main(int argc, char **argv)
 	if (cli.systemd_cgroup) {
 		berth_error_set(&err, ENOTSUP, "--systemd-cgroup: the systemd cgroup manager is not supported; "
 					       "use the default cgroupfs manager");
+		report(&err);
+		return 1;
+	}
+	/* Before anything can become visible inside a container. */
+	if ((strcmp(cmd->name, "create") == 0 || strcmp(cmd->name, "run") == 0 || strcmp(cmd->name, "exec") == 0) &&
+	    berth_ensure_sealed_exe(argv, &err) < 0) {
 		report(&err);
 		return 1;
 	}
