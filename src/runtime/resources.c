@@ -134,6 +134,11 @@ static int parse_blkio(json_t *res, const char *parent, struct berth_resources *
 	for (int l = 0; l < BERTH_BLKIO_LISTS; l++)
 		if ((e = parse_blkio_list(b, path, lists[l], l, r, err)) < 0)
 			return e;
+	/* A weight of 0 means "not set", as docker sends it and runc reads it. */
+	if (r->blkio.weight.set && r->blkio.weight.v == 0)
+		r->blkio.weight.set = false;
+	if (r->blkio.leaf_weight.set && r->blkio.leaf_weight.v == 0)
+		r->blkio.leaf_weight.set = false;
 	return 0;
 }
 
@@ -302,6 +307,28 @@ static int parse_rdma(json_t *res, const char *parent, struct berth_resources *r
 	return 0;
 }
 
+/* runc reads 0 as "not set" for these, and its callers rely on it: docker
+ * sends a whole resources object with zeros for everything it leaves alone
+ * (update with only --memory carries cpu period 0, for one).  The spec
+ * calls pids.limit 0 a valid limit, but no caller means it that way. */
+static void zero_means_unset(struct berth_resources *r)
+{
+	struct berth_opt_i64 *i64[] = { &r->memory.limit, &r->memory.reservation, &r->memory.swap, &r->memory.kernel,
+					 &r->memory.kernel_tcp, &r->cpu.quota, &r->cpu.realtime_runtime, &r->pids_limit };
+	struct berth_opt_u64 *u64[] = { &r->cpu.shares, &r->cpu.period, &r->cpu.realtime_period };
+
+	for (size_t i = 0; i < BERTH_ARRAY_SIZE(i64); i++)
+		if (i64[i]->set && i64[i]->v == 0)
+			i64[i]->set = false;
+	for (size_t i = 0; i < BERTH_ARRAY_SIZE(u64); i++)
+		if (u64[i]->set && u64[i]->v == 0)
+			u64[i]->set = false;
+	if (r->cpu.cpus && r->cpu.cpus[0] == '\0')
+		r->cpu.cpus = NULL;
+	if (r->cpu.mems && r->cpu.mems[0] == '\0')
+		r->cpu.mems = NULL;
+}
+
 int berth_resources_parse(json_t *obj, const char *path, struct berth_resources *r, struct berth_error *err)
 {
 	json_t *pids;
@@ -326,6 +353,7 @@ int berth_resources_parse(json_t *obj, const char *path, struct berth_resources 
 	}
 	if (e < 0)
 		goto fail;
+	zero_means_unset(r);
 	if (r->unified) {
 		const char *key;
 		json_t *v;
