@@ -136,7 +136,8 @@ static int cmd_exec(struct cli *cli, int argc, char **argv, struct berth_error *
 	berth_closep(&theirs);
 	if (r < 0 || a.o.detach)
 		goto out;
-	if (a.o.tty && berth_recv_fd(ours, &master, NULL, 0, NULL, err) < 0) {
+	/* With --console-socket the master went there, not to us. */
+	if (a.o.tty && ours >= 0 && berth_recv_fd(ours, &master, NULL, 0, NULL, err) < 0) {
 		r = -berth_error_code(err);
 		goto out;
 	}

@@ -105,11 +105,21 @@ static int derive_process(struct exec *e, struct berth_error *err)
 		return berth_error_sys(err, ENOMEM, "exec");
 	memcpy(e->args, o->args, count(o->args) * sizeof(char *));
 	memcpy(e->env, e->spec->process.env, n_env * sizeof(char *));
-	memcpy(e->env + n_env, o->env, n_extra * sizeof(char *));
+	/* --env K=V replaces the container's K, as with runc; new keys append. */
+	for (size_t i = 0; i < n_extra; i++) {
+		size_t klen = strcspn(o->env[i], "=");
+		size_t k;
+		for (k = 0; k < n_env; k++)
+			if (strncmp(e->env[k], o->env[i], klen) == 0 && e->env[k][klen] == '=')
+				break;
+		e->env[k] = o->env[i];
+		if (k == n_env)
+			n_env++;
+	}
 	p->args = e->args;
 	p->n_args = count(o->args);
 	p->env = e->env;
-	p->n_env = n_env + n_extra;
+	p->n_env = n_env;
 	p->terminal = o->tty;
 	p->has_console_size = false;
 	if (o->cwd)
@@ -194,7 +204,6 @@ static _noreturn_ void exec_child(struct exec *e)
 	struct berth_error err = { 0 };
 	_cleanup_close_ int slave = -1;
 	int32_t host_pid;
-	sigset_t all;
 
 	/* Dies with the runtime while half made; cleared before exec. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -227,8 +236,6 @@ static _noreturn_ void exec_child(struct exec *e)
 	    berth_process_become_user(&e->proc, e->setgroups_allowed, &sc, &err) < 0 ||
 	    berth_lsm_apply_on_exec(&e->proc, &err) < 0)
 		goto fail;
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
 	prctl(PR_SET_PDEATHSIG, 0);
 	berth_process_exec(&e->proc, &target, e->o->preserve_fds, &sc, &err);
 fail:

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "log.h"
 #include "proc.h"
 
 #define OUTPUT_TAIL 2048
@@ -192,4 +193,15 @@ int berth_hooks_run(const struct berth_spec *spec, enum berth_hook_kind kind, co
 			return r;
 	}
 	return 0;
+}
+
+void berth_hooks_run_warn(const struct berth_spec *spec, enum berth_hook_kind kind, const char *state_json)
+{
+	const struct berth_hook_list *list = &spec->hooks[kind];
+
+	for (size_t i = 0; i < list->count; i++) {
+		struct berth_error err = { 0 };
+		if (run_one(&list->hooks[i], berth_hook_kind_name(kind), i, state_json, &err) < 0)
+			berth_warn("%s", err.msg);
+	}
 }

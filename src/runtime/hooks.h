@@ -11,3 +11,7 @@ const char *berth_hook_kind_name(enum berth_hook_kind kind);
  * is returned with the hook's exit status and the tail of its output. */
 int berth_hooks_run(const struct berth_spec *spec, enum berth_hook_kind kind, const char *state_json,
 		    struct berth_error *err);
+
+/* Run every hook of `kind` whatever happens to the others, logging each
+ * failure as a warning (poststop: runtime.md step 13). */
+void berth_hooks_run_warn(const struct berth_spec *spec, enum berth_hook_kind kind, const char *state_json);

@@ -94,7 +94,7 @@ static char *hook_state(const struct berth_state *s, enum berth_status status)
 }
 
 static int run_state_hooks(const struct berth_state *s, enum berth_hook_kind kind, enum berth_status status,
-			   struct berth_error *err)
+			   bool warn_only, struct berth_error *err)
 {
 	_cleanup_spec_ struct berth_spec *spec = NULL;
 	_cleanup_free_ char *text = NULL;
@@ -106,6 +106,10 @@ static int run_state_hooks(const struct berth_state *s, enum berth_hook_kind kin
 	text = hook_state(s, status);
 	if (text == NULL)
 		return berth_error_sys(err, ENOMEM, "encode the state for %s hooks", berth_hook_kind_name(kind));
+	if (warn_only) {
+		berth_hooks_run_warn(spec, kind, text);
+		return 0;
+	}
 	return berth_hooks_run(spec, kind, text, err);
 }
 
@@ -156,7 +160,7 @@ int berth_container_start(const char *root, const char *id, struct berth_error *
 	}
 	if ((r = trigger_start(&c, err)) < 0)
 		goto out;
-	r = run_state_hooks(c.state, BERTH_HOOK_POSTSTART, BERTH_STATUS_RUNNING, err);
+	r = run_state_hooks(c.state, BERTH_HOOK_POSTSTART, BERTH_STATUS_RUNNING, false, err);
 	if (r < 0) {
 		/* runtime.md: a failed poststart hook stops the container. */
 		_cleanup_close_ int pidfd = open_init_pidfd(c.state, &(struct berth_error){ 0 });
@@ -388,7 +392,8 @@ int berth_container_delete(const char *root, const char *id, bool force, struct 
 	berth_resctrl_remove(c.state->resctrl_dir);
 	if ((r = berth_remove_tree_at(c.rootfd, id, err)) < 0)
 		goto out;
-	if (run_state_hooks(c.state, BERTH_HOOK_POSTSTOP, BERTH_STATUS_STOPPED, &hook_err) < 0)
+	/* runtime.md: a failed poststop hook is a warning, and the rest still run. */
+	if (run_state_hooks(c.state, BERTH_HOOK_POSTSTOP, BERTH_STATUS_STOPPED, true, &hook_err) < 0)
 		berth_warn("%s", hook_err.msg);
 out:
 	container_release(&c);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <signal.h>
 #include <linux/close_range.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -272,6 +273,11 @@ int berth_process_exec(const struct berth_process *p, const struct berth_exec_ta
 		umask((mode_t) p->umask);
 	if ((r = close_inherited_fds(preserve_fds, err)) < 0)
 		return r;
+	/* The runtime may have blocked signals (run blocks the ones it
+	 * forwards): the program starts with none blocked. */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	execve(t->path, (char *const *) p->args, t->envp);
 	if (errno == ENOENT)
 		return berth_error_set(err, ENOENT, "exec: \"%s\": %s: no such file or directory", p->args[0], t->path);
