@@ -30,5 +30,9 @@ int berth_write_file_at(int dirfd, const char *path, const void *data, size_t le
 /* Write all of buf to fd, retrying short writes and EINTR. Returns 0 or -errno. */
 int berth_write_all(int fd, const void *buf, size_t len);
 
+/* mkdir -p: every missing directory of path (parents 0755, the last `mode`).
+ * Returns 0, -EEXIST when the last one was already there, or -errno. */
+int berth_mkdir_p(const char *path, mode_t mode);
+
 /* Remove dirfd/name and everything below it; missing is not an error. */
 int berth_remove_tree_at(int dirfd, const char *name, struct berth_error *err);

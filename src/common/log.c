@@ -46,7 +46,7 @@ const char *berth_log_progname(void)
 	return log_progname;
 }
 
-static void format_time(char *buf, size_t size)
+void berth_timestamp_now(char *buf, size_t size)
 {
 	struct timespec ts;
 	struct tm tm;
@@ -70,7 +70,7 @@ void berth_log(enum berth_log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	format_time(when, sizeof(when));
+	berth_timestamp_now(when, sizeof(when));
 
 	if (log_format == BERTH_LOG_JSON) {
 		json_t *j = json_pack("{s:s, s:s, s:s}", "level", level_names[level], "msg", msg, "time", when);

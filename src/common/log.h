@@ -5,6 +5,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "error.h"
 
@@ -19,6 +20,9 @@ enum berth_log_format {
 	BERTH_LOG_TEXT,
 	BERTH_LOG_JSON, /* one {"level","msg","time"} object per line, as runc writes for containerd */
 };
+
+/* Now, as RFC 3339 with nanoseconds in UTC ("2026-11-23T22:34:00.123456789Z"). */
+void berth_timestamp_now(char *buf, size_t size);
 
 /* fd < 0 logs to stderr.  Messages above max_level are dropped. */
 void berth_log_setup(const char *progname, int fd, enum berth_log_format format, enum berth_log_level max_level);

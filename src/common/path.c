@@ -92,6 +92,51 @@ static int open_last(int dirfd, const char *name, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
+/* Take the first component off `rest` into comp.  Returns 1 when the path
+ * is used up, 0 with *last (nothing follows) and *slash_after ("name/"),
+ * or -ENAMETOOLONG. */
+static int next_component(char *rest, char comp[NAME_MAX + 1], bool *last, bool *slash_after)
+{
+	char *p = rest, *end;
+	size_t len;
+
+	while (*p == '/')
+		p++;
+	if (*p == '\0')
+		return 1;
+	end = strchr(p, '/');
+	len = end ? (size_t) (end - p) : strlen(p);
+	if (len > NAME_MAX)
+		return -ENAMETOOLONG;
+	memcpy(comp, p, len);
+	comp[len] = '\0';
+	p += len;
+	/* "name/" must be a directory, as the kernel has it. */
+	*slash_after = *p == '/';
+	while (*p == '/')
+		p++;
+	*last = *p == '\0';
+	memmove(rest, p, strlen(p) + 1);
+	return 0;
+}
+
+/* Replace the link at fd (an O_PATH fd) with its target in front of rest;
+ * an absolute target starts again from the root. */
+static int follow_link(struct walk *w, int fd, char *rest, size_t size, bool trailing_slash, int *links)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
+
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	if (++*links > MAX_SYMLINKS)
+		return -ELOOP;
+	if (target[0] == '/')
+		walk_pop_to(w, 0);
+	return splice_symlink(rest, size, target, trailing_slash ? "/" : rest);
+}
+
 static int fallback_open(int rootfd, const char *path, int flags)
 {
 	struct walk w = { 0 };
@@ -112,38 +157,20 @@ static int fallback_open(int rootfd, const char *path, int flags)
 
 	for (;;) {
 		char comp[NAME_MAX + 1];
-		char *p = rest, *end;
-		size_t len;
+		bool last = false, slash_after = false;
 		struct stat st;
-		bool last, slash_after;
 		int fd;
 
-		while (*p == '/')
-			p++;
-		if (*p == '\0') {
+		r = next_component(rest, comp, &last, &slash_after);
+		if (r < 0)
+			goto out;
+		if (r == 1) {
 			/* The path named a directory we already hold. */
 			r = openat(w.fds[w.depth], ".",
-				   (flags & O_PATH ? O_PATH : flags & ~(O_NOFOLLOW | O_CREAT | O_EXCL)) |
-					   O_CLOEXEC);
+				   (flags & O_PATH ? O_PATH : flags & ~(O_NOFOLLOW | O_CREAT | O_EXCL)) | O_CLOEXEC);
 			r = r < 0 ? -errno : r;
 			goto out;
 		}
-		end = strchr(p, '/');
-		len = end ? (size_t) (end - p) : strlen(p);
-		if (len > NAME_MAX) {
-			r = -ENAMETOOLONG;
-			goto out;
-		}
-		memcpy(comp, p, len);
-		comp[len] = '\0';
-		p += len;
-		/* "name/" must be a directory, as the kernel has it. */
-		slash_after = *p == '/';
-		while (*p == '/')
-			p++;
-		last = *p == '\0';
-		memmove(rest, p, strlen(p) + 1);
-
 		if (strcmp(comp, ".") == 0)
 			continue;
 		if (strcmp(comp, "..") == 0) {
@@ -151,7 +178,6 @@ static int fallback_open(int rootfd, const char *path, int flags)
 				walk_pop_to(&w, w.depth - 1);
 			continue;
 		}
-
 		fd = openat(w.fds[w.depth], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0) {
 			r = -errno;
@@ -165,32 +191,14 @@ static int fallback_open(int rootfd, const char *path, int flags)
 		/* O_NOFOLLOW spares only a last component without a trailing
 		 * slash: "link/" means the directory the link points to. */
 		if (S_ISLNK(st.st_mode) && !(last && !slash_after && (flags & O_NOFOLLOW))) {
-			char target[PATH_MAX];
-			ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
+			r = follow_link(&w, fd, rest, sizeof(rest), last && slash_after, &links);
 			close(fd);
-			if (n < 0) {
-				r = -errno;
-				goto out;
-			}
-			target[n] = '\0';
-			if (++links > MAX_SYMLINKS) {
-				r = -ELOOP;
-				goto out;
-			}
-			if (target[0] == '/')
-				walk_pop_to(&w, 0);
-			r = splice_symlink(rest, sizeof(rest), target, last && slash_after ? "/" : rest);
 			if (r < 0)
 				goto out;
 			continue;
 		}
 		if (last) {
-			if (slash_after && !S_ISDIR(st.st_mode)) {
-				r = -ENOTDIR;
-				close(fd);
-				goto out;
-			}
-			r = open_last(w.fds[w.depth], comp, flags);
+			r = slash_after && !S_ISDIR(st.st_mode) ? -ENOTDIR : open_last(w.fds[w.depth], comp, flags);
 			close(fd);
 			goto out;
 		}
@@ -199,8 +207,7 @@ static int fallback_open(int rootfd, const char *path, int flags)
 			r = -ENOTDIR;
 			goto out;
 		}
-		r = walk_push(&w, fd);
-		if (r < 0) {
+		if ((r = walk_push(&w, fd)) < 0) {
 			close(fd);
 			goto out;
 		}

@@ -267,27 +267,6 @@ int berth_cgroup_resolve(const char *cgroups_path, const char *id, struct berth_
 	return r;
 }
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0)
-		return -errno;
-	return 0;
-}
-
 /* A v1 cpuset starts with no cpus and no mems, and no task can join it
  * then: give it its parent's, up the tree as needed. */
 static int cpuset_inherit(const char *dir, struct berth_error *err)
@@ -329,7 +308,7 @@ int berth_cgroup_create(struct berth_cgroup *cg, const struct berth_resources *r
 	for (size_t i = 0; i < cg->n; i++) {
 		const char *dir = cg->dirs[i].path;
 
-		r = mkdir_p(dir, 0755);
+		r = berth_mkdir_p(dir, 0755);
 		if (r == -EEXIST) {
 			if (dir_has_processes(dir))
 				return berth_error_set(err, EBUSY, "cgroup %s already has processes", dir);

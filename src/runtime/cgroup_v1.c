@@ -221,11 +221,7 @@ static int apply_others(const struct berth_cgroup *cg, const struct berth_resour
 	for (size_t i = 0; i < res->n_rdma; i++) {
 		const struct berth_rdma_limit *l = &res->rdma[i];
 		char value[256];
-		int n = snprintf(value, sizeof(value), "%s", l->device);
-		if (l->hca_handles.set)
-			n += snprintf(value + n, sizeof(value) - (size_t) n, " hca_handle=%" PRIu64, l->hca_handles.v);
-		if (l->hca_objects.set)
-			snprintf(value + n, sizeof(value) - (size_t) n, " hca_object=%" PRIu64, l->hca_objects.v);
+		berth_rdma_limit_format(l, value, sizeof(value));
 		if ((r = need(cg, "rdma", "rdma", &dir, err)) < 0 || (r = berth_cg_write(dir, "rdma.max", value, err)) < 0)
 			return r;
 	}

@@ -294,11 +294,7 @@ int berth_cgroup_v2_apply(const char *dir, const struct berth_resources *res, bo
 	for (size_t i = 0; i < res->n_rdma; i++) {
 		const struct berth_rdma_limit *l = &res->rdma[i];
 		char value[256];
-		int n = snprintf(value, sizeof(value), "%s", l->device);
-		if (l->hca_handles.set)
-			n += snprintf(value + n, sizeof(value) - (size_t) n, " hca_handle=%" PRIu64, l->hca_handles.v);
-		if (l->hca_objects.set)
-			snprintf(value + n, sizeof(value) - (size_t) n, " hca_object=%" PRIu64, l->hca_objects.v);
+		berth_rdma_limit_format(l, value, sizeof(value));
 		if ((r = berth_cg_write(dir, "rdma.max", value, err)) < 0)
 			return r;
 	}

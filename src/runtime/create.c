@@ -444,7 +444,7 @@ int berth_container_create(const struct berth_create_opts *o, struct berth_creat
 		return berth_error_set(err, EINVAL,
 				       "invalid container id \"%s\": use 1 to 1024 of the characters A-Z a-z 0-9 _ + - .",
 				       o->id);
-	berth_format_time_now(c.created_at, sizeof(c.created_at));
+	berth_timestamp_now(c.created_at, sizeof(c.created_at));
 	inherit_listen_fds(&c);
 	/* Everything that can be checked without touching the host is checked
 	 * before the state directory exists. */

@@ -16,19 +16,6 @@
 
 #define OUTPUT_TAIL 2048
 
-const char *berth_hook_kind_name(enum berth_hook_kind kind)
-{
-	static const char *const names[BERTH_HOOK_KIND_COUNT] = {
-		[BERTH_HOOK_PRESTART] = "prestart",
-		[BERTH_HOOK_CREATE_RUNTIME] = "createRuntime",
-		[BERTH_HOOK_CREATE_CONTAINER] = "createContainer",
-		[BERTH_HOOK_START_CONTAINER] = "startContainer",
-		[BERTH_HOOK_POSTSTART] = "poststart",
-		[BERTH_HOOK_POSTSTOP] = "poststop",
-	};
-	return names[kind];
-}
-
 /* The last OUTPUT_TAIL bytes a hook printed, for the error message. */
 struct tail {
 	char buf[OUTPUT_TAIL + 1];

@@ -5,8 +5,6 @@
 #include "error.h"
 #include "spec.h"
 
-const char *berth_hook_kind_name(enum berth_hook_kind kind);
-
 /* Run every hook of `kind` in order; the first failure stops the list and
  * is returned with the hook's exit status and the tail of its output. */
 int berth_hooks_run(const struct berth_spec *spec, enum berth_hook_kind kind, const char *state_json,

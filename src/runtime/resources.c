@@ -2,6 +2,8 @@
 #include "resources.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -386,4 +388,14 @@ bool berth_resources_empty(const struct berth_resources *r)
 {
 	static const struct berth_resources zero;
 	return memcmp(r, &zero, sizeof(zero)) == 0;
+}
+
+void berth_rdma_limit_format(const struct berth_rdma_limit *l, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s", l->device);
+
+	if (l->hca_handles.set && n >= 0 && (size_t) n < size)
+		n += snprintf(buf + n, size - (size_t) n, " hca_handle=%" PRIu64, l->hca_handles.v);
+	if (l->hca_objects.set && n >= 0 && (size_t) n < size)
+		snprintf(buf + n, size - (size_t) n, " hca_object=%" PRIu64, l->hca_objects.v);
 }

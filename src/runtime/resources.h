@@ -95,5 +95,8 @@ void berth_resources_release(struct berth_resources *r);
 /* True when the resources ask for nothing a cgroup would have to enforce. */
 bool berth_resources_empty(const struct berth_resources *r);
 
+/* The rdma.max line for one device ("mlx5_1 hca_handle=3 hca_object=10"), the same in v1 and v2. */
+void berth_rdma_limit_format(const struct berth_rdma_limit *l, char *buf, size_t size);
+
 /* "2MB" -> 2097152 (base 1024); 0 if malformed. */
 uint64_t berth_page_size_bytes(const char *text);

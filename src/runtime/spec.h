@@ -231,6 +231,7 @@ static inline void berth_spec_freep(struct berth_spec **s)
 }
 #define _cleanup_spec_ __attribute__((cleanup(berth_spec_freep)))
 
+const char *berth_hook_kind_name(enum berth_hook_kind kind); /* "createRuntime" */
 const char *berth_ns_type_name(enum berth_ns_type t);
 int berth_ns_type_from_name(const char *name); /* -1 if unknown */
 int berth_ns_clone_flag(enum berth_ns_type t);

@@ -297,7 +297,7 @@ static int parse_hook_list(json_t *hooks, const char *name, struct berth_hook_li
 	return 0;
 }
 
-static int parse_hooks(struct berth_spec *spec, struct berth_error *err)
+const char *berth_hook_kind_name(enum berth_hook_kind kind)
 {
 	static const char *const names[BERTH_HOOK_KIND_COUNT] = {
 		[BERTH_HOOK_PRESTART] = "prestart",
@@ -307,6 +307,11 @@ static int parse_hooks(struct berth_spec *spec, struct berth_error *err)
 		[BERTH_HOOK_POSTSTART] = "poststart",
 		[BERTH_HOOK_POSTSTOP] = "poststop",
 	};
+	return names[kind];
+}
+
+static int parse_hooks(struct berth_spec *spec, struct berth_error *err)
+{
 	json_t *hooks;
 	int r;
 
@@ -314,7 +319,7 @@ static int parse_hooks(struct berth_spec *spec, struct berth_error *err)
 	if (r <= 0)
 		return r;
 	for (int k = 0; k < BERTH_HOOK_KIND_COUNT; k++)
-		if ((r = parse_hook_list(hooks, names[k], &spec->hooks[k], err)) < 0)
+		if ((r = parse_hook_list(hooks, berth_hook_kind_name(k), &spec->hooks[k], err)) < 0)
 			return r;
 	return 0;
 }

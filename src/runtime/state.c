@@ -16,6 +16,7 @@
 #include "cleanup.h"
 #include "file.h"
 #include "json.h"
+#include "log.h"
 #include "proc.h"
 
 #define STATE_MAX_SIZE (32u << 20)
@@ -53,38 +54,18 @@ bool berth_container_id_valid(const char *id)
 	return true;
 }
 
-static int mkdir_parents(const char *path, mode_t mode)
-{
-	char buf[4096];
-	size_t len = strlen(path);
-
-	if (len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int berth_state_root_open(const char *root, bool create, struct berth_error *err)
 {
-	int fd;
+	int fd, r;
 
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0)
 		return fd;
 	if (errno != ENOENT || !create)
 		return berth_error_sys(err, errno, "open state directory %s", root);
-	if (mkdir_parents(root, 0700) < 0)
-		return berth_error_sys(err, errno, "create state directory %s", root);
+	r = berth_mkdir_p(root, 0700);
+	if (r < 0 && r != -EEXIST)
+		return berth_error_sys(err, -r, "create state directory %s", root);
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return berth_error_sys(err, errno, "open state directory %s", root);
@@ -238,16 +219,4 @@ json_t *berth_state_to_json(const struct berth_state *s, enum berth_status statu
 	if (json_is_object(annotations))
 		json_object_set(j, "annotations", annotations);
 	return j;
-}
-
-void berth_format_time_now(char *buf, size_t size)
-{
-	struct timespec ts;
-	struct tm tm;
-	size_t n;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, size - n, ".%09ldZ", ts.tv_nsec);
 }

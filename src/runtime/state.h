@@ -68,6 +68,3 @@ enum berth_status berth_state_status(int dirfd, const struct berth_state *s);
 
 /* The state as runtime.md and runc's `state` print it. */
 json_t *berth_state_to_json(const struct berth_state *s, enum berth_status status);
-
-/* RFC 3339 with nanoseconds, UTC, into buf. */
-void berth_format_time_now(char *buf, size_t size);
