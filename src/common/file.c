@@ -185,6 +185,11 @@ int berth_mkdir_p(const char *path, mode_t mode)
 
 	if (len >= sizeof(buf))
 		return -ENAMETOOLONG;
+	/* Parents are nearly always there: one mkdir, not one per component. */
+	if (mkdir(path, mode) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
 	memcpy(buf, path, len + 1);
 	for (char *p = buf + 1; *p; p++) {
 		if (*p != '/')

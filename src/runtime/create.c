@@ -34,6 +34,7 @@
 #include "proc.h"
 #include "resctrl.h"
 #include "process_extras.h"
+#include "seccomp_cache.h"
 #include "seccomp_profile.h"
 #include "state.h"
 #include "sync.h"
@@ -350,7 +351,7 @@ static int handshake(struct create *c, struct berth_error *err)
 	/* Compiled here while the init mounts: the two run side by side. */
 	if (spec->seccomp) {
 		_cleanup_close_ int memfd = -1;
-		if ((r = berth_seccomp_compile(spec->seccomp, &memfd, err)) < 0 ||
+		if ((r = berth_seccomp_compile_cached(spec->seccomp, c->rootfd, &memfd, err)) < 0 ||
 		    (r = berth_sync_send_fd(c->sync_parent, BERTH_SYNC_SECCOMP, memfd, err)) < 0)
 			return r;
 	}

@@ -25,6 +25,7 @@
 #include "proc.h"
 #include "process.h"
 #include "process_extras.h"
+#include "seccomp_cache.h"
 #include "seccomp_profile.h"
 #include "state.h"
 #include "sync.h"
@@ -42,6 +43,7 @@ struct exec {
 	uint32_t *gids;
 	int ns_fds[BERTH_NS_COUNT];
 	int root_fd, sync_parent, sync_child, console_fd, seccomp_agent_fd;
+	int state_rootfd; /* the runtime's --root, for the seccomp cache */
 	bool setgroups_allowed;
 };
 
@@ -310,7 +312,7 @@ static int spawn(struct exec *e, pid_t *ret_pid, int *ret_pidfd, struct berth_er
 	}
 	if (e->spec->seccomp) {
 		_cleanup_close_ int memfd = -1;
-		if ((r = berth_seccomp_compile(e->spec->seccomp, &memfd, err)) < 0 ||
+		if ((r = berth_seccomp_compile_cached(e->spec->seccomp, e->state_rootfd, &memfd, err)) < 0 ||
 		    (r = berth_sync_send_fd(e->sync_parent, BERTH_SYNC_SECCOMP, memfd, err)) < 0)
 			return r;
 	}
@@ -338,6 +340,7 @@ static void exec_release(struct exec *e)
 	berth_closep(&e->sync_child);
 	berth_closep(&e->console_fd);
 	berth_closep(&e->seccomp_agent_fd);
+	berth_closep(&e->state_rootfd);
 	if (e->proc_from_file)
 		berth_process_release(&e->proc);
 	free(e->args);
@@ -357,6 +360,7 @@ static int exec_prepare(struct exec *e, const char *root, const char *id, struct
 	rootfd = berth_state_root_open(root, false, err);
 	if (rootfd < 0)
 		return err->code == ENOENT ? berth_error_set(err, ENOENT, "container %s does not exist", id) : rootfd;
+	e->state_rootfd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
 	dirfd = berth_state_dir_open(rootfd, id, err);
 	if (dirfd < 0 || (r = berth_state_read(dirfd, id, &e->state, err)) < 0)
 		return -err->code;
@@ -393,7 +397,7 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 			 struct berth_error *err)
 {
 	struct exec e = { .o = o, .root_fd = -1, .sync_parent = -1, .sync_child = -1, .console_fd = -1,
-			  .seccomp_agent_fd = -1, .setgroups_allowed = true };
+			  .seccomp_agent_fd = -1, .state_rootfd = -1, .setgroups_allowed = true };
 	int pidfd = -1, r;
 	pid_t pid = 0;
 
