@@ -8,6 +8,7 @@
 
 #include "cgroup.h"
 #include "cleanup.h"
+#include "log.h"
 
 static int need(const struct berth_cgroup *cg, const char *controller, const char *what, const char **dir,
 		struct berth_error *err)
@@ -30,7 +31,8 @@ static int apply_memory(const struct berth_cgroup *cg, const struct berth_resour
 	const char *dir;
 	int r;
 
-	if (!m->limit.set && !m->reservation.set && !m->swap.set && !m->swappiness.set && !m->disable_oom_killer_set)
+	if (!m->limit.set && !m->reservation.set && !m->swap.set && !m->swappiness.set && !m->disable_oom_killer_set &&
+	    !m->kernel.set && !m->kernel_tcp.set)
 		return 0;
 	if ((r = need(cg, "memory", "memory", &dir, err)) < 0)
 		return r;
@@ -61,6 +63,12 @@ static int apply_memory(const struct berth_cgroup *cg, const struct berth_resour
 	if (m->disable_oom_killer_set &&
 	    (r = berth_cg_write(dir, "memory.oom_control", m->disable_oom_killer ? "1" : "0", err)) < 0)
 		return r;
+	if (m->kernel_tcp.set && (r = write_limit(dir, "memory.kmem.tcp.limit_in_bytes", m->kernel_tcp.v, err)) < 0)
+		return r;
+	/* Kernel memory limits are gone since Linux 5.16 (the file refuses
+	 * writes); the spec calls them not recommended: warn, as runc does. */
+	if (m->kernel.set && write_limit(dir, "memory.kmem.limit_in_bytes", m->kernel.v, &(struct berth_error){ 0 }) < 0)
+		berth_warn("linux.resources.memory.kernel: this kernel no longer limits kernel memory; ignored");
 	return 0;
 }
 

@@ -282,8 +282,10 @@ static int run_runtime_hooks(struct create *c, struct berth_error *err)
 	_cleanup_free_ char *state = NULL;
 	int r;
 
+	/* The environment exists by now (steps 3-4 follow step 2), which is
+	 * what the runtime-tools conformance tests and crun report. */
 	j = json_pack("{s:s, s:s, s:s, s:i, s:s}", "ociVersion", BERTH_OCI_VERSION, "id", c->o->id, "status",
-		      "creating", "pid", (int) c->pid, "bundle", c->bundle);
+		      "created", "pid", (int) c->pid, "bundle", c->bundle);
 	if (j && c->spec->annotations)
 		json_object_set(j, "annotations", c->spec->annotations);
 	state = j ? bjson_dump(j) : NULL;

@@ -81,6 +81,7 @@ static int become_ns_root(const struct berth_spec *spec, struct berth_error *err
 
 	if (!spec->ns[BERTH_NS_USER].enabled || spec->ns[BERTH_NS_USER].path)
 		return 0;
+	root_mapped = spec->n_uid_mappings == 0; /* the default map is 0 -> the caller */
 	for (size_t i = 0; i < spec->n_uid_mappings; i++)
 		if (spec->uid_mappings[i].container_id == 0)
 			root_mapped = true;
@@ -123,6 +124,7 @@ static int setup(const struct berth_init_config *c, struct launch *l, struct ber
 		.userns = spec->ns[BERTH_NS_USER].enabled,
 		.cgroupns = spec->ns[BERTH_NS_CGROUP].enabled,
 		.no_pivot = c->no_pivot,
+		.callers_mount_ns = !spec->ns[BERTH_NS_MOUNT].enabled,
 	};
 	_cleanup_close_ int slave = -1;
 	int32_t host_pid;
@@ -150,7 +152,7 @@ static int setup(const struct berth_init_config *c, struct launch *l, struct ber
 		    (r = berth_sync_expect(c->sync_fd, BERTH_SYNC_HOOKS_DONE, NULL, err)) < 0)
 			goto out;
 	}
-	if ((r = run_hooks_inside(c, BERTH_HOOK_CREATE_CONTAINER, "creating", err)) < 0 ||
+	if ((r = run_hooks_inside(c, BERTH_HOOK_CREATE_CONTAINER, "created", err)) < 0 ||
 	    (r = berth_rootfs_pivot(&rootfs, err)) < 0)
 		goto out;
 	if (spec->process.terminal) {

@@ -94,19 +94,23 @@ static int write_map(pid_t pid, const char *file, const struct berth_id_mapping 
 
 int berth_userns_write_maps(pid_t pid, const struct berth_spec *spec, struct berth_error *err)
 {
+	/* A list the config leaves out maps the caller's own id to 0. */
+	struct berth_id_mapping own_uid = { 0, (uint32_t) geteuid(), 1 }, own_gid = { 0, (uint32_t) getegid(), 1 };
+	const struct berth_id_mapping *uids = spec->n_uid_mappings ? spec->uid_mappings : &own_uid;
+	const struct berth_id_mapping *gids = spec->n_gid_mappings ? spec->gid_mappings : &own_gid;
+	size_t n_uids = spec->n_uid_mappings ? spec->n_uid_mappings : 1;
+	size_t n_gids = spec->n_gid_mappings ? spec->n_gid_mappings : 1;
 	char path[64];
 	int r;
 
 	if (geteuid() != 0) {
 		/* An unprivileged writer may map exactly one id, its own, and only
 		 * after giving up setgroups(2) in the namespace. */
-		if (spec->n_uid_mappings != 1 || spec->uid_mappings[0].size != 1 ||
-		    spec->uid_mappings[0].host_id != geteuid())
+		if (n_uids != 1 || uids[0].size != 1 || uids[0].host_id != geteuid())
 			return berth_error_set(err, EPERM,
 					       "linux.uidMappings: without root, only your own uid %u can be mapped, once",
 					       (unsigned) geteuid());
-		if (spec->n_gid_mappings != 1 || spec->gid_mappings[0].size != 1 ||
-		    spec->gid_mappings[0].host_id != getegid())
+		if (n_gids != 1 || gids[0].size != 1 || gids[0].host_id != getegid())
 			return berth_error_set(err, EPERM,
 					       "linux.gidMappings: without root, only your own gid %u can be mapped, once",
 					       (unsigned) getegid());
@@ -114,9 +118,9 @@ int berth_userns_write_maps(pid_t pid, const struct berth_spec *spec, struct ber
 		if (berth_write_file_at(AT_FDCWD, path, "deny", 4, err) < 0)
 			return berth_error_wrap(err, "deny setgroups in the container's user namespace");
 	}
-	if ((r = write_map(pid, "uid_map", spec->uid_mappings, spec->n_uid_mappings, err)) < 0)
+	if ((r = write_map(pid, "uid_map", uids, n_uids, err)) < 0)
 		return r;
-	return write_map(pid, "gid_map", spec->gid_mappings, spec->n_gid_mappings, err);
+	return write_map(pid, "gid_map", gids, n_gids, err);
 }
 
 int berth_timens_write_offsets(const struct berth_spec *spec, struct berth_error *err)

@@ -140,6 +140,15 @@ int berth_rootfs_prepare(struct berth_rootfs *r, struct berth_error *err)
 	unsigned long root_prop = MS_SLAVE | MS_REC;
 	int r_;
 
+	if (r->callers_mount_ns) {
+		/* The config gave the container no mount namespace: its mounts go
+		 * into the caller's, as asked, and propagation there is not ours
+		 * to change. */
+		r->rootfd = open(r->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (r->rootfd < 0)
+			return berth_error_sys(err, errno, "open root filesystem %s", r->path);
+		goto mounts;
+	}
 	/* Cut propagation towards the host first: nothing mounted here may
 	 * appear outside.  rslave keeps host mounts flowing in, as runc does;
 	 * a private rootfs asks for rprivate. */
@@ -150,6 +159,7 @@ int berth_rootfs_prepare(struct berth_rootfs *r, struct berth_error *err)
 				       root_prop & MS_PRIVATE ? "rprivate" : "rslave");
 	if ((r_ = bind_rootfs_onto_itself(r, err)) < 0)
 		return r_;
+mounts:
 	for (size_t i = 0; i < spec->n_mounts; i++)
 		if ((r_ = mount_entry(r, &spec->mounts[i], err)) < 0)
 			return r_;
@@ -247,9 +257,20 @@ static int move_root(struct berth_rootfs *r, struct berth_error *err)
 	return 0;
 }
 
+/* Without a mount namespace of its own pivot_root would move the caller's
+ * root: chroot is all there is. */
+static int enter_root(struct berth_rootfs *r, struct berth_error *err)
+{
+	if (chroot(r->path) < 0)
+		return berth_error_sys(err, errno, "chroot to %s", r->path);
+	if (chdir("/") < 0)
+		return berth_error_sys(err, errno, "chdir to /");
+	return 0;
+}
+
 int berth_rootfs_pivot(struct berth_rootfs *r, struct berth_error *err)
 {
-	int res = r->no_pivot ? move_root(r, err) : pivot(r, err);
+	int res = r->callers_mount_ns ? enter_root(r, err) : r->no_pivot ? move_root(r, err) : pivot(r, err);
 
 	if (res < 0)
 		return res;
@@ -335,7 +356,7 @@ int berth_rootfs_finish(struct berth_rootfs *r, struct berth_error *err)
 	for (size_t i = 0; spec->readonly_paths && spec->readonly_paths[i]; i++)
 		if ((res = make_readonly(r, spec->readonly_paths[i], err)) < 0)
 			return res;
-	if (spec->rootfs_propagation && !(spec->rootfs_propagation & MS_PRIVATE) &&
+	if (!r->callers_mount_ns && spec->rootfs_propagation && !(spec->rootfs_propagation & MS_PRIVATE) &&
 	    (res = berth_mount_propagation(r->rootfd, spec->rootfs_propagation, "/", err)) < 0)
 		return res;
 	if (spec->root_readonly && (res = berth_mount_setattr(r->rootfd, false, MOUNT_ATTR_RDONLY, 0, "/", err)) < 0)

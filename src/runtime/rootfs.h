@@ -16,6 +16,7 @@ struct berth_rootfs {
 	bool userns;	    /* in a user namespace: bind devices instead of mknod */
 	bool cgroupns;	    /* the container has its own cgroup namespace */
 	bool no_pivot;
+	bool callers_mount_ns; /* no mount namespace of its own: mounts land in the caller's, chroot */
 };
 
 int berth_rootfs_prepare(struct berth_rootfs *r, struct berth_error *err);

@@ -268,13 +268,16 @@ static int check_consistency(struct berth_spec *spec, struct berth_error *err)
 {
 	struct berth_namespace *user = &spec->ns[BERTH_NS_USER];
 
-	if (!spec->ns[BERTH_NS_MOUNT].enabled)
+	/* Without a mount namespace of its own the container's mounts are made
+	 * in the caller's (what such a config asks for, as with runc), and
+	 * nothing could hide /proc files from it. */
+	if (!spec->ns[BERTH_NS_MOUNT].enabled &&
+	    ((spec->masked_paths && spec->masked_paths[0]) || (spec->readonly_paths && spec->readonly_paths[0])))
 		return berth_error_set(err, EINVAL,
-				       "linux.namespaces: a mount namespace is required to set up the root filesystem");
-	if (spec->ns[BERTH_NS_MOUNT].path)
-		return berth_error_set(err, EINVAL,
-				       "linux.namespaces: joining an existing mount namespace is not supported; "
-				       "the container needs its own to set up the root filesystem");
+				       "linux.maskedPaths, linux.readonlyPaths: hiding paths needs a mount namespace of "
+				       "the container's own");
+	if (!spec->ns[BERTH_NS_MOUNT].enabled && spec->root_readonly)
+		return berth_error_set(err, EINVAL, "root.readonly: needs a mount namespace of the container's own");
 	if (spec->hostname && spec->hostname[0] && !spec->ns[BERTH_NS_UTS].enabled)
 		return berth_error_set(err, EINVAL, "hostname: setting it needs a uts namespace in linux.namespaces");
 	if (spec->domainname && spec->domainname[0] && !spec->ns[BERTH_NS_UTS].enabled)
@@ -282,9 +285,9 @@ static int check_consistency(struct berth_spec *spec, struct berth_error *err)
 	if ((spec->n_uid_mappings || spec->n_gid_mappings) && !(user->enabled && user->path == NULL))
 		return berth_error_set(err, EINVAL,
 				       "linux.uidMappings: mappings need a new user namespace in linux.namespaces");
-	if (user->enabled && user->path == NULL && (spec->n_uid_mappings == 0 || spec->n_gid_mappings == 0))
+	if (user->enabled && user->path == NULL && spec->n_uid_mappings == 0 && spec->n_gid_mappings == 0)
 		return berth_error_set(err, EINVAL,
-				       "linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
+				       "linux.uidMappings: a new user namespace needs uidMappings or gidMappings");
 	if ((spec->time_monotonic.set || spec->time_boottime.set) &&
 	    !(spec->ns[BERTH_NS_TIME].enabled && spec->ns[BERTH_NS_TIME].path == NULL))
 		return berth_error_set(err, EINVAL, "linux.timeOffsets: offsets need a new time namespace");

@@ -125,9 +125,20 @@ create_fails() {
 	create_fails b1$X linux.namespaces /no/such/netns
 }
 
-@test "no mount namespace" {
+@test "no mount namespace, with masked paths" {
 	update_config '.linux.namespaces |= map(select(.type != "mount"))'
-	create_fails b1$X linux.namespaces mount
+	create_fails b1$X linux.maskedPaths "mount namespace"
+}
+
+@test "no mount namespace: the container stays in the caller's (no masked paths, nothing mounted)" {
+	update_config '.linux.namespaces |= map(select(.type != "mount")) | del(.linux.maskedPaths, .linux.readonlyPaths)
+		| .root.readonly = false | .mounts = [] | .process.args = ["/bin/sh", "-c", "echo ran-in-$0"]'
+	run berth run --bundle "$BUNDLE" b2$X
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "ran-in-/bin/sh" ]
+	run berth state b2$X
+	[ "$status" -ne 0 ]
 }
 
 @test "hostname without a uts namespace" {
