@@ -312,6 +312,7 @@ int berth_cgroup_create(struct berth_cgroup *cg, const struct berth_resources *r
 		if (r == -EEXIST) {
 			if (dir_has_processes(dir))
 				return berth_error_set(err, EBUSY, "cgroup %s already has processes", dir);
+			continue; /* somebody else's: used, never removed */
 		} else if (r < 0) {
 			if ((r == -EACCES || r == -EPERM || r == -EROFS) && geteuid() != 0) {
 				/* Rootless without a delegated cgroup: run without one. */
@@ -324,7 +325,7 @@ int berth_cgroup_create(struct berth_cgroup *cg, const struct berth_resources *r
 			}
 			return berth_error_sys(err, -r, "create cgroup %s", dir);
 		}
-		cg->created = true;
+		cg->dirs[i].created = true;
 		if (cg->version == BERTH_CGROUP_V1 && strstr(cg->dirs[i].controllers, "cpuset") &&
 		    (r = cpuset_inherit(dir, err)) < 0)
 			return r;
@@ -450,12 +451,12 @@ int berth_cgroup_signal_all(const struct berth_cgroup *cg, int sig, struct berth
 
 int berth_cgroup_destroy(struct berth_cgroup *cg, struct berth_error *err)
 {
-	if (!cg->created && cg->n == 0)
-		return 0;
 	for (size_t i = 0; i < cg->n; i++) {
 		const char *dir = cg->dirs[i].path;
 		int attempts = 0;
 
+		if (!cg->dirs[i].created)
+			continue;
 		/* A frozen cgroup would hold its processes forever. */
 		if (cg->version == BERTH_CGROUP_V1 && strstr(cg->dirs[i].controllers, "freezer"))
 			berth_cg_write(dir, "freezer.state", "THAWED", &(struct berth_error){ 0 });
@@ -502,9 +503,14 @@ json_t *berth_cgroup_to_json(const struct berth_cgroup *cg)
 {
 	json_t *dirs = json_object();
 
-	for (size_t i = 0; dirs && i < cg->n; i++)
+	json_t *created = json_array();
+
+	for (size_t i = 0; dirs && i < cg->n; i++) {
 		json_object_set_new(dirs, cg->dirs[i].controllers, json_string(cg->dirs[i].path));
-	return json_pack("{s:i, s:b, s:o}", "version", (int) cg->version, "created", cg->created, "dirs", dirs);
+		if (cg->dirs[i].created)
+			json_array_append_new(created, json_string(cg->dirs[i].controllers));
+	}
+	return json_pack("{s:i, s:o, s:o}", "version", (int) cg->version, "created", created, "dirs", dirs);
 }
 
 int berth_cgroup_from_json(json_t *j, struct berth_cgroup *cg, struct berth_error *err)
@@ -517,13 +523,17 @@ int berth_cgroup_from_json(json_t *j, struct berth_cgroup *cg, struct berth_erro
 	if (!json_is_object(j))
 		return 0;
 	cg->version = (enum berth_cgroup_version) json_integer_value(json_object_get(j, "version"));
-	cg->created = json_is_true(json_object_get(j, "created"));
 	dirs = json_object_get(j, "dirs");
 	json_object_foreach (dirs, key, v) {
+		json_t *created = json_object_get(j, "created"), *c;
+		size_t i;
 		if (!json_is_string(v))
 			return berth_error_set(err, EINVAL, "state.json: cgroup: bad directory for %s", key);
 		if ((r = add_dir(cg, key, json_string_value(v), err)) < 0)
 			return r;
+		json_array_foreach (created, i, c)
+			if (json_is_string(c) && strcmp(json_string_value(c), key) == 0)
+				cg->dirs[cg->n - 1].created = true;
 	}
 	return 0;
 }

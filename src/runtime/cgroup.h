@@ -25,13 +25,13 @@ enum berth_cgroup_version {
 struct berth_cgroup_dir {
 	char *controllers; /* v1: "cpu,cpuacct", "memory", "name=systemd"; "" for a v2 tree */
 	char *path;	   /* absolute directory of the container's cgroup */
+	bool created;	   /* made by us: ours to remove (and to empty) */
 };
 
 struct berth_cgroup {
 	enum berth_cgroup_version version;
 	struct berth_cgroup_dir dirs[BERTH_CGROUP_MAX_DIRS];
 	size_t n;
-	bool created; /* we made the leaf directories (and so remove them) */
 };
 
 /* Where the container's cgroup is: cgroupsPath absolute (from each
@@ -64,7 +64,8 @@ int berth_cgroup_stats(const struct berth_cgroup *cg, json_t **ret, struct berth
 /* The OOM-kill count (memory.events oom_kill on v2, memory.oom_control on v1). */
 int berth_cgroup_oom_kills(const struct berth_cgroup *cg, uint64_t *ret);
 
-/* Remove what create made, killing anything left in it first. */
+/* Remove the directories create made, killing anything left in them
+ * first; a cgroup that was there before is never touched. */
 int berth_cgroup_destroy(struct berth_cgroup *cg, struct berth_error *err);
 
 json_t *berth_cgroup_to_json(const struct berth_cgroup *cg);

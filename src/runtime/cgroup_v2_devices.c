@@ -89,6 +89,12 @@ static int emit_rule(struct program *p, const struct berth_device_rule *d)
 	return 0;
 }
 
+/* A rule that matches every access: nothing after it is reachable. */
+static bool matches_everything(const struct berth_device_rule *d)
+{
+	return d->type == 'a' && d->major < 0 && d->minor < 0 && access_mask(d->access) == 7;
+}
+
 static int build(struct program *p, const struct berth_device_rule *rules, size_t n)
 {
 	static const struct bpf_insn prologue[] = {
@@ -108,6 +114,9 @@ static int build(struct program *p, const struct berth_device_rule *rules, size_
 		const struct berth_device_rule *d = i < n ? &rules[i] : &berth_default_device_rules[i - n];
 		if ((r = emit_rule(p, d)) < 0)
 			return r;
+		/* The verifier refuses unreachable instructions: stop here. */
+		if (matches_everything(d))
+			return 0;
 	}
 	if ((r = emit(p, MOV64_IMM(R0, 0))) < 0 || (r = emit(p, EXIT())) < 0)
 		return r;
@@ -161,7 +170,6 @@ int berth_cgroup_v2_devices(const char *dir, const struct berth_device_rule *rul
 {
 	struct program p = { 0 };
 	_cleanup_close_ int cgfd = -1, progfd = -1;
-	char log[4096] = "";
 	union bpf_attr load = { 0 }, attach = { 0 };
 	int r;
 
@@ -174,16 +182,26 @@ int berth_cgroup_v2_devices(const char *dir, const struct berth_device_rule *rul
 	load.insns = (uint64_t) (uintptr_t) p.insns;
 	load.insn_cnt = (uint32_t) p.n;
 	load.license = (uint64_t) (uintptr_t) "Apache-2.0";
-	load.log_buf = (uint64_t) (uintptr_t) log;
-	load.log_size = sizeof(log);
-	load.log_level = 1;
+	/* No verifier log: a log that does not fit fails the load (ENOSPC)
+	 * even when the program is fine.  Ask for one only to explain a
+	 * refusal. */
 	progfd = (int) bpf(BPF_PROG_LOAD, &load);
-	free(p.insns);
-	if (progfd < 0) {
-		if (errno == ENOSPC || errno == EACCES || errno == EINVAL)
-			return berth_error_set(err, errno, "load the device filter program: %s: %.200s", strerror(errno), log);
-		return berth_error_sys(err, errno, "load the device filter program (is BPF available?)");
+	if (progfd < 0 && (errno == EACCES || errno == EINVAL)) {
+		_cleanup_free_ char *log = calloc(1, 1 << 16);
+		int saved = errno;
+		if (log) {
+			load.log_buf = (uint64_t) (uintptr_t) log;
+			load.log_size = 1 << 16;
+			load.log_level = 1;
+			bpf(BPF_PROG_LOAD, &load);
+		}
+		free(p.insns);
+		return berth_error_set(err, saved, "load the device filter program: %s: %.300s", strerror(saved),
+				       log ? log : "");
 	}
+	free(p.insns);
+	if (progfd < 0)
+		return berth_error_sys(err, errno, "load the device filter program (is BPF available?)");
 	cgfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgfd < 0)
 		return berth_error_sys(err, errno, "open cgroup %s", dir);

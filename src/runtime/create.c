@@ -389,7 +389,7 @@ static void undo(struct create *c)
 		kill(c->pid, SIGKILL);
 		berth_wait_child(c->pid, c->pidfd, -1, &status);
 	}
-	if (c->cgroup.n && berth_cgroup_destroy(&c->cgroup, &ignored) < 0)
+	if (berth_cgroup_destroy(&c->cgroup, &ignored) < 0)
 		berth_warn("%s", ignored.msg);
 	berth_resctrl_remove(c->resctrl_dir);
 	if (c->dir_made)

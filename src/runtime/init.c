@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -210,6 +211,9 @@ void berth_init_run(const struct berth_init_config *c)
 
 	/* If the runtime dies while we are half made, so do we. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* The caller's descriptors (beyond stdio and the preserved ones) must
+	 * not reach a hook from the image either, not only the final program. */
+	close_range(3 + (unsigned) c->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (setup(c, &l, &err) < 0) {
 		berth_sync_send_error(c->sync_fd, &err);
 		_exit(1);
