@@ -37,6 +37,9 @@ teardown() {
   wait "$(cat "$D/pid")" 2>/dev/null || true
   unmount_under "$BATS_TEST_TMPDIR"
   cleanup_run_containerd
+  # containerd puts containers under /<namespace>/<id>: the leaves went
+  # with the containers, the namespace's own directory is ours to remove.
+  rmdir /sys/fs/cgroup/*/berth-compat 2>/dev/null || true
 }
 
 @test "ctr run --rm through the runc shim and berth-runtime" {

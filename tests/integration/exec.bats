@@ -32,7 +32,7 @@ teardown() {
 	grep -qx exec-marker <<<"$output"
 	# Not the init: pid 1 is the container's sleep.
 	grep -q '^mypid=[0-9]*$' <<<"$output"
-	! grep -qx mypid=1 <<<"$output"
+	not grep -qx mypid=1 <<<"$output"
 }
 
 @test "exec sees the container's processes and hostname" {
@@ -171,7 +171,7 @@ teardown() {
 	run berth delete --force e1$X
 	[ "$status" -eq 0 ]
 	sleep 0.2
-	! pid_alive "$pid"
+	not pid_alive "$pid"
 }
 
 @test "exec --process FILE" {

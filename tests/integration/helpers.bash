@@ -365,3 +365,13 @@ teardown_common() {
 		rm -rf --one-file-system "${TESTDIR:?}"/* 2>/dev/null || true
 	fi
 }
+
+# not CMD...: the test fails if CMD succeeds.  (A bare "! cmd" never fails
+# a bats test: set -e ignores a negated pipeline.)
+not() {
+	if "$@"; then
+		echo "expected to fail: $*" >&2
+		return 1
+	fi
+	return 0
+}

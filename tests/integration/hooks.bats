@@ -147,7 +147,7 @@ kinds_logged() {
 	cat "$LOG" "$LOG.env"
 	[ "$(cat "$LOG")" = "my-name|a1|a 2|value 1" ]
 	grep -qx "HOOKVAR=value 1" "$LOG.env"
-	! grep -q BERTH_TEST_LEAK "$LOG.env"
+	not grep -q BERTH_TEST_LEAK "$LOG.env"
 }
 
 @test "several hooks of one kind run in the listed order" {
@@ -217,7 +217,7 @@ kinds_logged() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *startContainer* ]]
 	wait_status h1$X stopped
-	! pid_alive "$pid"
+	not pid_alive "$pid"
 	sleep 0.2
 	[ ! -e "$LOG" ] || ! grep -q program-ran "$LOG"
 }

@@ -64,7 +64,7 @@ TERM_TRAP='trap "exit 3" TERM; while :; do sleep 0.1; done'
 	echo "$output"
 	[ "$status" -eq 0 ]
 	wait_status c1$X stopped
-	! pid_alive "$pid"
+	not pid_alive "$pid"
 	# A stopped container cannot be signalled.
 	run berth kill c1$X KILL
 	echo "$output"
@@ -282,7 +282,7 @@ TERM_TRAP='trap "exit 3" TERM; while :; do sleep 0.1; done'
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ ! -e "$ROOT/c1$X" ]
-	! pid_alive "$pid"
+	not pid_alive "$pid"
 	[ -z "$(cgroups_named c1$X)" ]
 }
 
@@ -304,9 +304,9 @@ TERM_TRAP='trap "exit 3" TERM; while :; do sleep 0.1; done'
 	run berth kill k3$X 9
 	[ "$status" -eq 0 ]
 	for id in k1$X k2$X k3$X; do wait_status "$id" stopped; done
-	! pid_alive "$p1"
-	! pid_alive "$p2"
-	! pid_alive "$p3"
+	not pid_alive "$p1"
+	not pid_alive "$p2"
+	not pid_alive "$p3"
 }
 
 @test "kill: the named signal is the one delivered" {
@@ -368,7 +368,7 @@ TERM_TRAP='trap "exit 3" TERM; while :; do sleep 0.1; done'
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ ! -e "$ROOT/c1$X" ]
-	! pid_alive "$pid"
+	not pid_alive "$pid"
 }
 
 @test "the container's init survives the runtime command that created it" {
@@ -406,7 +406,7 @@ TERM_TRAP='trap "exit 3" TERM; while :; do sleep 0.1; done'
 	run berth kill c1$X KILL
 	[ "$status" -eq 0 ]
 	wait_status c1$X stopped
-	! pid_alive "$pid"
+	not pid_alive "$pid"
 	run berth start c1$X
 	echo "$output"
 	[ "$status" -eq 1 ]
@@ -428,8 +428,8 @@ TERM_TRAP='trap "exit 3" TERM; while :; do sleep 0.1; done'
 	[ "$status" -eq 0 ]
 	wait_status c1$X stopped
 	sleep 0.2
-	! pid_alive "$init"
-	! pid_alive "$epid"
+	not pid_alive "$init"
+	not pid_alive "$epid"
 }
 
 @test "kill without --all reaches only the init" {
