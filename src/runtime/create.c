@@ -339,8 +339,10 @@ static int handshake(struct create *c, struct berth_error *err)
 	const struct berth_spec *spec = c->spec;
 	int r;
 
+	berth_debug("create %s: init %d cloned", c->o->id, (int) c->pid);
 	if ((r = write_state(c, true, err)) < 0 || (r = setup_cgroup(c, err)) < 0)
 		return r;
+	berth_debug("create %s: cgroup ready", c->o->id);
 	if (spec->ns[BERTH_NS_USER].enabled && !spec->ns[BERTH_NS_USER].path &&
 	    (r = berth_userns_write_maps(c->pid, spec, err)) < 0)
 		return r;
@@ -350,6 +352,7 @@ static int handshake(struct create *c, struct berth_error *err)
 		return r;
 	if ((r = berth_sync_send(c->sync_parent, BERTH_SYNC_GO, c->pid, err)) < 0)
 		return r;
+	berth_debug("create %s: init let go", c->o->id);
 	/* Compiled here while the init mounts: the two run side by side. */
 	if (spec->seccomp) {
 		_cleanup_close_ int memfd = -1;
@@ -370,6 +373,7 @@ static int handshake(struct create *c, struct berth_error *err)
 				return r;
 			break;
 		case BERTH_SYNC_READY:
+			berth_debug("create %s: init ready", c->o->id);
 			return write_state(c, false, err);
 		case BERTH_SYNC_ERROR:
 			*err = msg.err;
@@ -451,6 +455,7 @@ int berth_container_create(const struct berth_create_opts *o, struct berth_creat
 	inherit_listen_fds(&c);
 	/* Everything that can be checked without touching the host is checked
 	 * before the state directory exists. */
+	berth_debug("create %s: start", o->id);
 	if ((r = resolve_paths(&c, err)) < 0 || (r = check_terminal_options(&c, err)) < 0 ||
 	    (r = berth_lsm_check(&c.spec->process, err)) < 0 ||
 	    (r = berth_lsm_check_mount_label(c.spec->mount_label, err)) < 0 ||

@@ -158,8 +158,10 @@ int berth_container_start(const char *root, const char *id, struct berth_error *
 				    berth_status_name(c.status));
 		goto out;
 	}
+	berth_debug("start %s: triggering", id);
 	if ((r = trigger_start(&c, err)) < 0)
 		goto out;
+	berth_debug("start %s: program running", id);
 	r = run_state_hooks(c.state, BERTH_HOOK_POSTSTART, BERTH_STATUS_RUNNING, false, err);
 	if (r < 0) {
 		/* runtime.md: a failed poststart hook stops the container. */
