@@ -126,7 +126,7 @@ static int remove_children(int dirfd, int depth)
 
 	if (depth > 64)
 		return -ELOOP;
-	fd = dup(dirfd);
+	fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
 	if (fd < 0)
 		return -errno;
 	d = fdopendir(fd);

@@ -12,6 +12,7 @@
 #include "file.h"
 
 static int log_fd = -1;
+static bool log_discard;
 static enum berth_log_format log_format = BERTH_LOG_TEXT;
 static enum berth_log_level log_max = BERTH_LOG_WARNING;
 static const char *log_progname = "berth";
@@ -65,7 +66,7 @@ void berth_log(enum berth_log_level level, const char *fmt, ...)
 	va_list ap;
 	int fd = log_fd >= 0 ? log_fd : STDERR_FILENO;
 
-	if (!berth_log_enabled(level))
+	if (!berth_log_enabled(level) || log_discard)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -87,4 +88,12 @@ void berth_log(enum berth_log_level level, const char *fmt, ...)
 		dprintf(fd, "%s %s %s[%d]: %s\n", when, level_names[level], log_progname, (int) getpid(), msg);
 	else
 		dprintf(fd, "%s: %s: %s\n", log_progname, level_names[level], msg);
+}
+
+void berth_log_close(void)
+{
+	if (log_fd >= 0)
+		close(log_fd);
+	log_fd = -1;
+	log_discard = true;
 }

@@ -31,6 +31,9 @@ void berth_log(enum berth_log_level level, const char *fmt, ...) BERTH_PRINTF(2,
 /* The log descriptor, to keep open across a fork; -1 for stderr. */
 int berth_log_fd(void);
 const char *berth_log_progname(void);
+/* Close the log file and drop later messages: for a process that goes on
+ * living in a container, which must not hold a descriptor of the host. */
+void berth_log_close(void);
 
 #define berth_warn(...) berth_log(BERTH_LOG_WARNING, __VA_ARGS__)
 #define berth_debug(...)                                       \

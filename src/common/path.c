@@ -272,8 +272,49 @@ const char *berth_path_split(const char *path, char *parent, size_t parent_size)
 	return base + 1;
 }
 
+/* Symlinks to missing directories followed while making a path (as the
+ * kernel's own limit on symlinks in one lookup). */
+#define MAX_DANGLING_LINKS 40
+
+static int mkdir_all(int rootfd, const char *rootname, const char *path, mode_t mode, int links,
+		     struct berth_error *err);
+
+/* parentfd/base exists but does not open as a directory inside the root: a
+ * symlink to something missing ("/var/run -> /run" in an image without
+ * /run).  Make its target, inside the root, as runc does. */
+static int make_link_target(int rootfd, const char *rootname, int parentfd, const char *parent, const char *base,
+			    mode_t mode, int links, struct berth_error *err)
+{
+	char target[PATH_MAX], joined[PATH_MAX * 2];
+	ssize_t n = readlinkat(parentfd, base, target, sizeof(target) - 1);
+	if (n < 0 && errno == EINVAL)
+		return 0; /* not a symlink: made by someone else meanwhile; the next open decides */
+	if (n < 0)
+		return berth_error_sys(err, errno, "create directory %s/%s in %s", parent, base, rootname);
+	target[n] = '\0';
+	if (links >= MAX_DANGLING_LINKS)
+		return berth_error_sys(err, ELOOP, "create directory %s/%s in %s", parent, base, rootname);
+	if (target[0] == '/')
+		snprintf(joined, sizeof(joined), "%s", target);
+	else
+		snprintf(joined, sizeof(joined), "%s/%s", parent, target);
+	if (strlen(joined) >= PATH_MAX)
+		return berth_error_sys(err, ENAMETOOLONG, "create directory %s/%s in %s", parent, base, rootname);
+	int fd = mkdir_all(rootfd, rootname, joined, mode, links + 1, err);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
 int berth_mkdir_all_in_root(int rootfd, const char *rootname, const char *path, mode_t mode,
 			    struct berth_error *err)
+{
+	return mkdir_all(rootfd, rootname, path, mode, 0, err);
+}
+
+static int mkdir_all(int rootfd, const char *rootname, const char *path, mode_t mode, int links,
+		     struct berth_error *err)
 {
 	char prefix[PATH_MAX];
 	size_t len = strlen(path), i;
@@ -315,8 +356,13 @@ int berth_mkdir_all_in_root(int rootfd, const char *rootname, const char *path, 
 		parentfd = berth_openat_in_root(rootfd, parent, O_PATH | O_DIRECTORY);
 		if (parentfd < 0)
 			return berth_error_sys(err, -parentfd, "open directory %s in %s", parent, rootname);
-		if (mkdirat(parentfd, base, mode) < 0 && errno != EEXIST)
-			return berth_error_sys(err, errno, "create directory %s in %s", prefix, rootname);
+		if (mkdirat(parentfd, base, mode) < 0) {
+			if (errno != EEXIST)
+				return berth_error_sys(err, errno, "create directory %s in %s", prefix, rootname);
+			int r = make_link_target(rootfd, rootname, parentfd, parent, base, mode, links, err);
+			if (r < 0)
+				return r;
+		}
 		if (i == len) {
 			fd = berth_openat_in_root(rootfd, prefix, O_PATH | O_DIRECTORY);
 			if (fd < 0)

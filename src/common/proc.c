@@ -1,6 +1,8 @@
 #include "proc.h"
 
 #include <errno.h>
+#include <linux/close_range.h>
+#include <sys/resource.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -107,4 +109,28 @@ int berth_exit_code(int wait_status)
 	if (WIFSIGNALED(wait_status))
 		return 128 + WTERMSIG(wait_status);
 	return 255;
+}
+
+void berth_fds_cloexec_from(unsigned int first)
+{
+	if (close_range(first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	struct rlimit rl;
+	unsigned int limit = 65536;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		limit = rl.rlim_cur < (1u << 20) ? (unsigned int) rl.rlim_cur : (1u << 20);
+	for (unsigned int fd = first; fd < limit; fd++)
+		fcntl((int) fd, F_SETFD, FD_CLOEXEC);
+}
+
+int berth_fds_check_inherited(int n, const char *what, struct berth_error *err)
+{
+	for (int fd = 3; fd < 3 + n; fd++) {
+		int flags = fcntl(fd, F_GETFD);
+		if (flags < 0)
+			return berth_error_set(err, EBADF, "%s: descriptor %d is not open", what, fd);
+		if (flags & FD_CLOEXEC)
+			return berth_error_set(err, EBADF, "%s: descriptor %d was not passed by the caller", what, fd);
+	}
+	return 0;
 }

@@ -24,3 +24,14 @@ int berth_wait_child(pid_t pid, int pidfd, int timeout_ms, int *ret_status);
 
 /* An exit status as a shell reports it: the code, or 128+signal. */
 int berth_exit_code(int wait_status);
+
+/* Mark every descriptor from `first` up close-on-exec (close_range, or a
+ * loop up to the descriptor limit on kernels before 5.11). */
+void berth_fds_cloexec_from(unsigned int first);
+
+/* The caller promised descriptors 3 .. 3+n-1 (--preserve-fds, LISTEN_FDS).
+ * Each must be open and inherited: an inherited descriptor survived an exec,
+ * so it cannot be close-on-exec, while every descriptor berth opens is.  A
+ * slot the caller left empty is an error, not a place where one of berth's
+ * own descriptors could slip into the container. */
+int berth_fds_check_inherited(int n, const char *what, struct berth_error *err);

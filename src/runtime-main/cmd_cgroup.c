@@ -30,10 +30,11 @@ struct update_args {
 static int parse_size(const char *text, int64_t *ret)
 {
 	char *end;
+	errno = 0;
 	long long v = strtoll(text, &end, 10);
 	int64_t mult = 1;
 
-	if (end == text)
+	if (end == text || errno == ERANGE)
 		return -EINVAL;
 	if (*end) {
 		switch (*end | 0x20) {
@@ -47,8 +48,11 @@ static int parse_size(const char *text, int64_t *ret)
 		if (end[1] && !((end[1] | 0x20) == 'b' && end[2] == '\0'))
 			return -EINVAL;
 	}
-	*ret = v < 0 ? -1 : v * mult;
-	return 0;
+	if (v < 0) {
+		*ret = -1;
+		return 0;
+	}
+	return __builtin_mul_overflow((int64_t) v, mult, ret) ? -EINVAL : 0;
 }
 
 static int set_number(json_t *flags, const char *section, const char *key, const char *text, bool size,

@@ -39,8 +39,8 @@ int berth_caps_drop_bounding(const struct berth_capabilities *caps, struct berth
 {
 	int last = berth_caps_last();
 
-	if (!caps->present)
-		return 0;
+	/* No process.capabilities means no capabilities (runc: an empty
+	 * set), never "keep the runtime's full set". */
 	for (int c = 0; c <= last; c++) {
 		if (has(caps->sets[BERTH_CAP_BOUNDING], c))
 			continue;
@@ -64,8 +64,6 @@ int berth_caps_apply(const struct berth_capabilities *caps, struct berth_error *
 	cap_t c;
 	int r = 0;
 
-	if (!caps->present)
-		return 0;
 	c = cap_init();
 	if (c == NULL)
 		return berth_error_sys(err, errno, "allocate capability state");

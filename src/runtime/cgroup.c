@@ -1,6 +1,7 @@
 /* The parts of cgroup handling that do not depend on the version. */
 #include "cgroup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -16,6 +17,7 @@
 
 #include "cleanup.h"
 #include "file.h"
+#include "mountinfo.h"
 #include "log.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -166,8 +168,7 @@ static int check_cgroups_path(const char *p, struct berth_error *err)
 	return 0;
 }
 
-/* Our own cgroup in the hierarchy with these controllers ("" for v2). */
-static int own_cgroup(const char *proc_cgroup, const char *controllers, char *out, size_t size)
+int berth_cgroup_own_path(const char *proc_cgroup, const char *controllers, char *out, size_t size)
 {
 	_cleanup_free_ char *copy = strdup(proc_cgroup);
 	char *save = NULL;
@@ -187,54 +188,63 @@ static int own_cgroup(const char *proc_cgroup, const char *controllers, char *ou
 	return -ENOENT;
 }
 
+void berth_cgroup_hierarchy_name(const char *superopts, char *out, size_t size)
+{
+	static const char *const flags[] = { "rw", "ro", "xattr", "clone_children", "noprefix", "cpuset_v2_mode",
+					     "favordynmods" };
+	const char *p = superopts;
+
+	out[0] = '\0';
+	while (*p) {
+		const char *end = strchrnul(p, ',');
+		size_t len = (size_t) (end - p);
+		bool is_flag = len >= 14 && strncmp(p, "release_agent=", 14) == 0;
+		for (size_t i = 0; i < BERTH_ARRAY_SIZE(flags) && !is_flag; i++)
+			is_flag = strlen(flags[i]) == len && strncmp(p, flags[i], len) == 0;
+		if (!is_flag && len > 0) {
+			size_t used = strlen(out);
+			snprintf(out + used, size - used, "%s%.*s", used ? "," : "", (int) len, p);
+		}
+		p = *end ? end + 1 : end;
+	}
+}
+
 static int resolve_dir(const char *mountpoint, const char *controllers, const char *proc_cgroup, const char *cgpath,
 		       struct berth_cgroup *cg, struct berth_error *err)
 {
 	char own[PATH_MAX] = "", path[PATH_MAX * 2];
 
-	if (cgpath[0] != '/' && own_cgroup(proc_cgroup, controllers, own, sizeof(own)) < 0)
+	if (cgpath[0] != '/' && berth_cgroup_own_path(proc_cgroup, controllers, own, sizeof(own)) < 0)
 		own[0] = '\0';
 	snprintf(path, sizeof(path), "%s%s%s%s", mountpoint, own, cgpath[0] == '/' ? "" : "/", cgpath);
 	return add_dir(cg, controllers, path, err);
 }
 
+struct resolve_ctx {
+	const char *cgpath;
+	const char *proc_cgroup;
+	struct berth_cgroup *cg;
+	struct berth_error *err;
+};
+
+static int resolve_mount(const struct berth_mountinfo_entry *e, void *data)
+{
+	struct resolve_ctx *c = data;
+	char controllers[256];
+
+	if (strcmp(e->fstype, "cgroup2") == 0)
+		return resolve_dir(e->mountpoint, "", c->proc_cgroup, c->cgpath, c->cg, c->err);
+	if (strcmp(e->fstype, "cgroup") != 0)
+		return 0;
+	berth_cgroup_hierarchy_name(e->superopts, controllers, sizeof(controllers));
+	return controllers[0] ? resolve_dir(e->mountpoint, controllers, c->proc_cgroup, c->cgpath, c->cg, c->err) : 0;
+}
+
 /* The v1 hierarchies and a v2 tree the host mounts, from mountinfo. */
 static int resolve_v1(const char *cgpath, const char *proc_cgroup, struct berth_cgroup *cg, struct berth_error *err)
 {
-	_cleanup_free_ char *text = NULL;
-	char *save = NULL;
-	int r;
-
-	if ((r = berth_read_file_at(AT_FDCWD, "/proc/self/mountinfo", 16u << 20, &text, NULL, err)) < 0)
-		return r;
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char mountpoint[PATH_MAX], fstype[32], superopts[512], controllers[256] = "";
-		char *sep = strstr(line, " - "), *osave = NULL;
-
-		if (sep == NULL || sscanf(line, "%*s %*s %*s %*s %4095s", mountpoint) != 1 ||
-		    sscanf(sep + 3, "%31s %*s %511s", fstype, superopts) != 2)
-			continue;
-		if (strcmp(fstype, "cgroup2") == 0) {
-			if ((r = resolve_dir(mountpoint, "", proc_cgroup, cgpath, cg, err)) < 0)
-				return r;
-			continue;
-		}
-		if (strcmp(fstype, "cgroup") != 0)
-			continue;
-		/* The hierarchy's name is its super options less rw/ro and flags. */
-		for (char *o = strtok_r(superopts, ",", &osave); o; o = strtok_r(NULL, ",", &osave)) {
-			if (strcmp(o, "rw") == 0 || strcmp(o, "ro") == 0 || strcmp(o, "xattr") == 0 ||
-			    strcmp(o, "clone_children") == 0 || strcmp(o, "noprefix") == 0 || strncmp(o, "release_agent=", 14) == 0 ||
-			    strcmp(o, "cpuset_v2_mode") == 0 || strcmp(o, "favordynmods") == 0)
-				continue;
-			if (controllers[0])
-				strncat(controllers, ",", sizeof(controllers) - strlen(controllers) - 1);
-			strncat(controllers, o, sizeof(controllers) - strlen(controllers) - 1);
-		}
-		if (controllers[0] && (r = resolve_dir(mountpoint, controllers, proc_cgroup, cgpath, cg, err)) < 0)
-			return r;
-	}
-	return 0;
+	struct resolve_ctx c = { cgpath, proc_cgroup, cg, err };
+	return berth_mountinfo_foreach(resolve_mount, &c, err);
 }
 
 int berth_cgroup_resolve(const char *cgroups_path, const char *id, struct berth_cgroup *cg, struct berth_error *err)
@@ -295,11 +305,8 @@ static int cpuset_inherit(const char *dir, struct berth_error *err)
 	return 0;
 }
 
-static bool dir_has_processes(const char *dir)
-{
-	char buf[16];
-	return berth_cg_read(dir, "cgroup.procs", buf, sizeof(buf)) > 0;
-}
+
+static bool dir_has_processes(const char *dir);
 
 int berth_cgroup_create(struct berth_cgroup *cg, const struct berth_resources *res, struct berth_error *err)
 {
@@ -319,6 +326,9 @@ int berth_cgroup_create(struct berth_cgroup *cg, const struct berth_resources *r
 				if (!berth_resources_empty(res))
 					berth_warn("no cgroup for the container (%s: %s): resource limits are not applied",
 						   dir, strerror(-r));
+				for (size_t j = 0; j < i; j++)
+					if (cg->dirs[j].created)
+						rmdir(cg->dirs[j].path);
 				berth_cgroup_release(cg);
 				cg->version = BERTH_CGROUP_NONE;
 				return 0;
@@ -343,7 +353,7 @@ int berth_cgroup_apply(struct berth_cgroup *cg, const struct berth_resources *re
 {
 	switch (cg->version) {
 	case BERTH_CGROUP_V1:
-		return berth_cgroup_v1_apply(cg, res, err);
+		return berth_cgroup_v1_apply(cg, res, update, err);
 	case BERTH_CGROUP_V2: {
 		int r = berth_cgroup_v2_apply(cg->dirs[0].path, res, update, err);
 		if (r < 0)
@@ -366,42 +376,101 @@ int berth_cgroup_enter(const struct berth_cgroup *cg, pid_t pid, struct berth_er
 	return 0;
 }
 
-int berth_cgroup_pids(const struct berth_cgroup *cg, pid_t **ret, size_t *ret_n, struct berth_error *err)
+int berth_cgroup_enter_for_exec(const struct berth_cgroup *cg, pid_t pid, pid_t init_pid, struct berth_error *err)
 {
-	const char *dir = unified_dir(cg);
+	int r = berth_cgroup_enter(cg, pid, err);
+	if (r != -EBUSY || cg->version != BERTH_CGROUP_V2 || cg->n != 1)
+		return r;
+	/* On v2 a cgroup that enables controllers for its children takes no
+	 * process (EBUSY): the container made sub-cgroups (a systemd inside).
+	 * Join the one its init is in, as runc does. */
 	_cleanup_free_ char *text = NULL;
-	_cleanup_free_ pid_t *pids = NULL;
+	char path[64], own[PATH_MAX] = "", dir[PATH_MAX * 2];
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int) init_pid);
+	struct berth_error ignored = { 0 };
+	if (berth_read_file_at(AT_FDCWD, path, 1 << 16, &text, NULL, &ignored) < 0 ||
+	    berth_cgroup_own_path(text, "", own, sizeof(own)) < 0)
+		return r;
+	const char *v2root = getenv("BERTH_CGROUP_V2_ROOT") ? getenv("BERTH_CGROUP_V2_ROOT") : "/sys/fs/cgroup";
+	snprintf(dir, sizeof(dir), "%s%s", v2root, own);
+	berth_error_clear(err);
+	r = berth_cg_writef(dir, "cgroup.procs", err, "%d", (int) pid);
+	return r < 0 ? berth_error_wrap(err, "put process %d in the cgroup of the container's init", (int) pid) : 0;
+}
+
+struct pid_list {
+	pid_t *pids;
+	size_t n, cap;
+};
+
+/* The processes of dir and of every sub-cgroup below it (a container may
+ * make its own), as runc's ps and kill --all see them. */
+static int collect_procs(const char *dir, int depth, struct pid_list *l, struct berth_error *err)
+{
+	_cleanup_free_ char *text = NULL;
 	char path[PATH_MAX];
-	size_t n = 0, cap = 0;
 	int r;
 
-	if (cg->n == 0) {
-		*ret = NULL;
-		*ret_n = 0;
-		return 0;
-	}
-	/* Any hierarchy holds every process; pids or memory is always there on v1. */
-	if (dir == NULL && (dir = berth_cgroup_dir_for(cg, "pids")) == NULL)
-		dir = cg->dirs[0].path;
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
 	if ((r = berth_read_file_at(AT_FDCWD, path, 64u << 20, &text, NULL, err)) < 0)
-		return r;
+		return depth > 0 && r == -ENOENT ? 0 : r; /* a sub-cgroup removed meanwhile */
 	for (char *p = text; *p;) {
 		char *end;
 		long v = strtol(p, &end, 10);
 		if (end == p)
 			break;
-		if (n == cap) {
-			pid_t *np = realloc(pids, (cap = cap ? cap * 2 : 64) * sizeof(*np));
+		if (l->n == l->cap) {
+			pid_t *np = realloc(l->pids, (l->cap = l->cap ? l->cap * 2 : 64) * sizeof(*np));
 			if (np == NULL)
 				return berth_error_sys(err, ENOMEM, "list the container's processes");
-			pids = np;
+			l->pids = np;
 		}
-		pids[n++] = (pid_t) v;
+		l->pids[l->n++] = (pid_t) v;
 		p = end + (*end == '\n');
 	}
-	*ret = berth_steal_ptr(&pids);
-	*ret_n = n;
+	_cleanup_closedir_ DIR *d = depth < 32 ? opendir(dir) : NULL;
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int) sizeof(path))
+			continue;
+		if ((r = collect_procs(path, depth + 1, l, err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Any process in dir or below it: an existing cgroup that holds someone
+ * else's processes (in sub-cgroups too) must not become the container's,
+ * or kill --all would reach them. */
+static bool dir_has_processes(const char *dir)
+{
+	struct pid_list l = { 0 };
+	int r = collect_procs(dir, 0, &l, &(struct berth_error){ 0 });
+	free(l.pids);
+	return r == 0 && l.n > 0;
+}
+
+int berth_cgroup_pids(const struct berth_cgroup *cg, pid_t **ret, size_t *ret_n, struct berth_error *err)
+{
+	const char *dir = unified_dir(cg);
+	struct pid_list l = { 0 };
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (cg->n == 0)
+		return 0;
+	/* Any hierarchy holds every process; pids or memory is always there on v1. */
+	if (dir == NULL && (dir = berth_cgroup_dir_for(cg, "pids")) == NULL)
+		dir = cg->dirs[0].path;
+	int r = collect_procs(dir, 0, &l, err);
+	if (r < 0) {
+		free(l.pids);
+		return r;
+	}
+	*ret = l.pids;
+	*ret_n = l.n;
 	return 0;
 }
 
@@ -449,28 +518,47 @@ int berth_cgroup_signal_all(const struct berth_cgroup *cg, int sig, struct berth
 	return r;
 }
 
+/* rmdir a cgroup and, first, the sub-cgroups its processes made (a
+ * systemd or a nested engine inside the container); cgroupfs has only
+ * directories and knob files, and rmdir ignores the knobs. */
+static int remove_cgroup_tree(const char *dir, int depth)
+{
+	_cleanup_closedir_ DIR *d = depth < 32 ? opendir(dir) : NULL;
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		char child[PATH_MAX];
+		if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (snprintf(child, sizeof(child), "%s/%s", dir, de->d_name) < (int) sizeof(child))
+			remove_cgroup_tree(child, depth + 1);
+	}
+	return rmdir(dir) < 0 && errno != ENOENT ? -errno : 0;
+}
+
 int berth_cgroup_destroy(struct berth_cgroup *cg, struct berth_error *err)
 {
+	int first_error = 0;
+
 	for (size_t i = 0; i < cg->n; i++) {
 		const char *dir = cg->dirs[i].path;
-		int attempts = 0;
+		int attempts = 0, r;
 
 		if (!cg->dirs[i].created)
 			continue;
 		/* A frozen cgroup would hold its processes forever. */
 		if (cg->version == BERTH_CGROUP_V1 && strstr(cg->dirs[i].controllers, "freezer"))
 			berth_cg_write(dir, "freezer.state", "THAWED", &(struct berth_error){ 0 });
-		while (rmdir(dir) < 0) {
-			if (errno == ENOENT)
-				break;
-			if (errno != EBUSY || ++attempts > 200)
-				return berth_error_sys(err, errno, "remove cgroup %s", dir);
+		while ((r = remove_cgroup_tree(dir, 0)) == -EBUSY && ++attempts <= 200) {
 			if (attempts == 1)
 				berth_cgroup_signal_all(cg, SIGKILL, &(struct berth_error){ 0 });
 			nanosleep(&(struct timespec){ .tv_nsec = 5 * 1000 * 1000 }, NULL);
 		}
+		/* Go on with the other hierarchies: leave as little as possible. */
+		if (r < 0 && first_error == 0)
+			first_error = berth_error_sys(err, -r, "remove cgroup %s", dir);
 	}
-	return 0;
+	return first_error;
 }
 
 int berth_cgroup_stats(const struct berth_cgroup *cg, json_t **ret, struct berth_error *err)

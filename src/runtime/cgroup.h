@@ -76,7 +76,8 @@ void berth_cgroup_release(struct berth_cgroup *cg);
 const char *berth_cgroup_dir_for(const struct berth_cgroup *cg, const char *controller);
 
 /* Drivers (cgroup_v1.c, cgroup_v2.c). */
-int berth_cgroup_v1_apply(const struct berth_cgroup *cg, const struct berth_resources *res, struct berth_error *err);
+int berth_cgroup_v1_apply(const struct berth_cgroup *cg, const struct berth_resources *res, bool update,
+			  struct berth_error *err);
 int berth_cgroup_v1_freeze(const struct berth_cgroup *cg, bool frozen, struct berth_error *err);
 int berth_cgroup_v1_stats(const struct berth_cgroup *cg, json_t *data);
 int berth_cgroup_v2_enable_controllers(const char *root, const char *leaf, const struct berth_resources *res,
@@ -102,3 +103,16 @@ bool berth_cg_read_key(const char *dir, const char *file, const char *key, uint6
  * urandom, tty, console, ptmx, pts). */
 extern const struct berth_device_rule berth_default_device_rules[];
 extern const size_t berth_n_default_device_rules;
+
+/* Our own cgroup (from /proc/self/cgroup's text) in the hierarchy named by
+ * its controllers ("cpu,cpuacct", "name=systemd"; "" for v2); "" for the
+ * root.  -ENOENT when that hierarchy has no line. */
+int berth_cgroup_own_path(const char *proc_cgroup, const char *controllers, char *out, size_t size);
+
+/* The name of a v1 hierarchy as /proc/self/cgroup spells it: the
+ * superblock options less the flags (rw, xattr, release_agent=...). */
+void berth_cgroup_hierarchy_name(const char *superopts, char *out, size_t size);
+
+/* Put an exec'd process in the container's cgroup; on v2, when that cgroup
+ * has children with controllers (EBUSY), in the init's own cgroup. */
+int berth_cgroup_enter_for_exec(const struct berth_cgroup *cg, pid_t pid, pid_t init_pid, struct berth_error *err);

@@ -104,13 +104,10 @@ int berth_container_update(const char *root, const char *id, json_t *resources, 
 						   o.cg.dirs[0].path, &res, err)) < 0)
 		goto out;
 	/* An update without device rules keeps the ones in force. */
-	if (res.n_devices == 0 && o.cg.version == BERTH_CGROUP_V2) {
+	if (res.n_devices == 0 && o.cg.version == BERTH_CGROUP_V2)
 		r = berth_cgroup_v2_apply(o.cg.dirs[0].path, &res, true, err);
-	} else if (res.n_devices == 0 && o.cg.version == BERTH_CGROUP_V1) {
-		r = berth_cgroup_v1_apply(&o.cg, &res, err);
-	} else {
+	else
 		r = berth_cgroup_apply(&o.cg, &res, true, err);
-	}
 	if (r == 0)
 		r = record_resources(&o, resources, err);
 out:
@@ -127,7 +124,8 @@ static int set_frozen(const char *root, const char *id, bool frozen, struct bert
 
 	if ((r = open_with_cgroup(root, id, true, &o, err)) < 0)
 		return r;
-	if (frozen && o.status != BERTH_STATUS_RUNNING)
+	/* runc pauses a created container too: its init is frozen in place. */
+	if (frozen && o.status != BERTH_STATUS_RUNNING && o.status != BERTH_STATUS_CREATED)
 		r = berth_error_set(err, EINVAL, "cannot pause container %s: it is %s", id, berth_status_name(o.status));
 	else if (!frozen && o.status != BERTH_STATUS_PAUSED)
 		r = berth_error_set(err, EINVAL, "cannot resume container %s: it is %s, not paused", id,

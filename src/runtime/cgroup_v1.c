@@ -167,19 +167,27 @@ static void format_rule(const struct berth_device_rule *d, char *buf, size_t siz
 		snprintf(buf, size, "%c %s:%s %s", d->type, major, minor, d->access);
 }
 
-static int apply_devices(const struct berth_cgroup *cg, const struct berth_resources *res, struct berth_error *err)
+static int apply_devices(const struct berth_cgroup *cg, const struct berth_resources *res, bool update,
+			 struct berth_error *err)
 {
 	const char *dir = berth_cgroup_dir_for(cg, "devices");
 	char rule[80];
 	int r;
 
+	if (update && res->n_devices == 0)
+		return 0; /* an update without device rules keeps the ones in force */
 	if (dir == NULL) {
 		if (res->n_devices == 0)
 			return 0;
 		return berth_error_set(err, ENOTSUP, "linux.resources.devices: the devices cgroup controller is not mounted");
 	}
-	/* In order, as the spec says; the defaults come last so that the
-	 * container can always use its default devices. */
+	/* A new cgroup inherits its parent's list, usually "a *:* rwm": start
+	 * from nothing allowed, as the v2 eBPF program does, so a config
+	 * without a deny-all rule does not open every device of the host.
+	 * Then the rules in order, as the spec says; the defaults come last so
+	 * that the container can always use its default devices. */
+	if ((r = berth_cg_write(dir, "devices.deny", "a", err)) < 0)
+		return r;
 	for (size_t i = 0; i < res->n_devices + berth_n_default_device_rules; i++) {
 		const struct berth_device_rule *d =
 			i < res->n_devices ? &res->devices[i] : &berth_default_device_rules[i - res->n_devices];
@@ -239,12 +247,13 @@ static int apply_others(const struct berth_cgroup *cg, const struct berth_resour
 	return 0;
 }
 
-int berth_cgroup_v1_apply(const struct berth_cgroup *cg, const struct berth_resources *res, struct berth_error *err)
+int berth_cgroup_v1_apply(const struct berth_cgroup *cg, const struct berth_resources *res, bool update,
+			  struct berth_error *err)
 {
 	int r;
 
 	if ((r = apply_memory(cg, res, err)) < 0 || (r = apply_cpu(cg, res, err)) < 0 ||
-	    (r = apply_blkio(cg, res, err)) < 0 || (r = apply_devices(cg, res, err)) < 0)
+	    (r = apply_blkio(cg, res, err)) < 0 || (r = apply_devices(cg, res, update, err)) < 0)
 		return r;
 	return apply_others(cg, res, err);
 }

@@ -79,19 +79,29 @@ static int resolve_paths(struct create *c, struct berth_error *err)
 }
 
 /* Socket activation: the LISTEN_FDS we were given pass on, as fds 3..,
- * ahead of --preserve-fds. */
-static void inherit_listen_fds(struct create *c)
+ * ahead of --preserve-fds, when they are meant for us (LISTEN_PID is our
+ * pid, as sd_listen_fds(3) requires); a stale LISTEN_FDS inherited from a
+ * socket-activated ancestor is ignored. */
+static int inherit_listen_fds(struct create *c, struct berth_error *err)
 {
-	const char *v = getenv("LISTEN_FDS");
-	int n = v ? atoi(v) : 0;
+	const char *v = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+	char *end;
+	long n = 0;
 
 	c->preserve_fds = c->o->preserve_fds;
-	if (n <= 0)
-		return;
-	c->preserve_fds += n;
-	snprintf(c->listen_fds_env, sizeof(c->listen_fds_env), "LISTEN_FDS=%d", n);
-	c->extra_env[0] = c->listen_fds_env;
-	c->extra_env[1] = "LISTEN_PID=1";
+	if (v && pid && strtol(pid, NULL, 10) == (long) getpid()) {
+		errno = 0;
+		n = strtol(v, &end, 10);
+		if (errno || *end || n < 0 || n > 65536)
+			return berth_error_set(err, EINVAL, "LISTEN_FDS=%s: not a count of descriptors", v);
+	}
+	if (n > 0) {
+		c->preserve_fds += (int) n;
+		snprintf(c->listen_fds_env, sizeof(c->listen_fds_env), "LISTEN_FDS=%ld", n);
+		c->extra_env[0] = c->listen_fds_env;
+		c->extra_env[1] = "LISTEN_PID=1";
+	}
+	return berth_fds_check_inherited(c->preserve_fds, "--preserve-fds and LISTEN_FDS", err);
 }
 
 static int check_terminal_options(struct create *c, struct berth_error *err)
@@ -452,11 +462,10 @@ int berth_container_create(const struct berth_create_opts *o, struct berth_creat
 				       "invalid container id \"%s\": use 1 to 1024 of the characters A-Z a-z 0-9 _ + - .",
 				       o->id);
 	berth_timestamp_now(c.created_at, sizeof(c.created_at));
-	inherit_listen_fds(&c);
 	/* Everything that can be checked without touching the host is checked
 	 * before the state directory exists. */
 	berth_debug("create %s: start", o->id);
-	if ((r = resolve_paths(&c, err)) < 0 || (r = check_terminal_options(&c, err)) < 0 ||
+	if ((r = inherit_listen_fds(&c, err)) < 0 || (r = resolve_paths(&c, err)) < 0 || (r = check_terminal_options(&c, err)) < 0 ||
 	    (r = berth_lsm_check(&c.spec->process, err)) < 0 ||
 	    (r = berth_lsm_check_mount_label(c.spec->mount_label, err)) < 0 ||
 	    (r = berth_ns_open_paths(c.spec, c.ns_fds, err)) < 0)

@@ -78,6 +78,10 @@ static int load_process_file(struct exec *e, struct berth_error *err)
 	if (r < 0)
 		return berth_error_wrap(err, "%s", e->o->process_file);
 	e->proc_from_file = true;
+	/* A process file without capabilities gets the container's, as runc
+	 * does: an exec must not have more than the container. */
+	if (!e->proc.caps.present)
+		e->proc.caps = e->spec->process.caps;
 	return 0;
 }
 
@@ -251,6 +255,13 @@ static _noreturn_ void joiner(struct exec *e)
 	struct berth_error err = { 0 };
 	pid_t pid;
 
+	/* Nothing of the host may be reachable from the container through
+	 * us: not our descriptors (the state root is a directory of the host:
+	 * openat(fd, "..") climbs out), and not /proc/PID/fd of a process
+	 * that the container's root could inspect while we set up.  Not
+	 * dumpable until the exec, which makes it dumpable again. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	berth_closep(&e->state_rootfd);
 	if (berth_ns_join(e->ns_fds, &err) < 0)
 		goto fail;
 	if (fchdir(e->root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0) {
@@ -302,7 +313,7 @@ static int spawn(struct exec *e, pid_t *ret_pid, int *ret_pidfd, struct berth_er
 		struct berth_cgroup cg;
 		r = berth_cgroup_from_json(e->state->cgroup, &cg, err);
 		if (r == 0)
-			r = berth_cgroup_enter(&cg, pid, err);
+			r = berth_cgroup_enter_for_exec(&cg, pid, e->state->pid, err);
 		berth_cgroup_release(&cg);
 		if (r < 0) {
 			kill(pid, SIGKILL);
@@ -357,6 +368,9 @@ static int exec_prepare(struct exec *e, const char *root, const char *id, struct
 	enum berth_status status;
 	int r;
 
+	r = berth_fds_check_inherited(e->o->preserve_fds, "--preserve-fds", err);
+	if (r < 0)
+		return r;
 	rootfd = berth_state_root_open(root, false, err);
 	if (rootfd < 0)
 		return err->code == ENOENT ? berth_error_set(err, ENOENT, "container %s does not exist", id) : rootfd;

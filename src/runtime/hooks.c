@@ -54,7 +54,7 @@ static _noreturn_ void exec_hook(const struct berth_hook *h, int in, int out)
 	if (dup2(in, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 || dup2(out, STDERR_FILENO) < 0)
 		_exit(127);
 	/* A hook gets its stdio and nothing else of ours or our caller's. */
-	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	berth_fds_cloexec_from(3);
 	sigset_t all;
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
@@ -65,7 +65,7 @@ static _noreturn_ void exec_hook(const struct berth_hook *h, int in, int out)
 }
 
 /* Feed stdin, collect output and wait for the exit, all before the deadline. */
-static int supervise(pid_t pid, int pidfd, int in_w, int out_r, const char *state, int64_t deadline, struct tail *t,
+static int supervise(pid_t pid, int pidfd, int *in_w, int out_r, const char *state, int64_t deadline, struct tail *t,
 		     int *ret_status)
 {
 	size_t state_len = strlen(state), written = 0;
@@ -75,7 +75,7 @@ static int supervise(pid_t pid, int pidfd, int in_w, int out_r, const char *stat
 		struct pollfd p[3] = {
 			{ .fd = pidfd, .events = POLLIN },
 			{ .fd = output_open ? out_r : -1, .events = POLLIN },
-			{ .fd = in_w, .events = POLLOUT },
+			{ .fd = *in_w, .events = POLLOUT },
 		};
 		int timeout = -1;
 
@@ -95,21 +95,18 @@ static int supervise(pid_t pid, int pidfd, int in_w, int out_r, const char *stat
 			else if (n == 0)
 				output_open = false;
 		}
-		if (in_w >= 0 && (p[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
-			ssize_t n = write(in_w, state + written, state_len - written);
+		if (*in_w >= 0 && (p[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
+			ssize_t n = write(*in_w, state + written, state_len - written);
 			if (n > 0)
 				written += (size_t) n;
-			if (n < 0 || written == state_len) {
-				/* EPIPE: the hook does not read stdin. That is its right. */
-				close(in_w);
-				in_w = -1;
-			}
+			/* EPIPE: the hook does not read stdin. That is its right. */
+			if (n < 0 || written == state_len)
+				berth_closep(in_w);
 		}
 		if (p[0].revents & POLLIN)
 			exited = true;
 	}
-	if (in_w >= 0)
-		close(in_w);
+	berth_closep(in_w);
 	/* Whatever it printed just before exiting is still in the pipe. */
 	for (;;) {
 		char buf[4096];
@@ -151,7 +148,7 @@ static int run_one(const struct berth_hook *h, const char *kind, size_t index, c
 	}
 	fcntl(in_w, F_SETFL, O_NONBLOCK);
 	fcntl(out_r, F_SETFL, O_NONBLOCK);
-	r = supervise(pid, pidfd, berth_steal_fd(&in_w), out_r, state, deadline, &t, &status);
+	r = supervise(pid, pidfd, &in_w, out_r, state, deadline, &t, &status);
 	if (r == -ETIMEDOUT) {
 		kill(pid, SIGKILL);
 		berth_wait_child(pid, pidfd, -1, &status);

@@ -16,6 +16,8 @@
 
 #include "berth-config.h"
 #include "cleanup.h"
+#include "log.h"
+#include "proc.h"
 #include "console.h"
 #include "hooks.h"
 #include "json.h"
@@ -211,9 +213,13 @@ void berth_init_run(const struct berth_init_config *c)
 
 	/* If the runtime dies while we are half made, so do we. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Not inspectable through /proc by other processes of the container
+	 * (joined namespaces may hold some) while we hold host descriptors;
+	 * the final exec makes the program dumpable again. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* The caller's descriptors (beyond stdio and the preserved ones) must
 	 * not reach a hook from the image either, not only the final program. */
-	close_range(3 + (unsigned) c->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+	berth_fds_cloexec_from(3 + (unsigned) c->preserve_fds);
 	if (setup(c, &l, &err) < 0) {
 		berth_sync_send_error(c->sync_fd, &err);
 		_exit(1);
@@ -222,6 +228,8 @@ void berth_init_run(const struct berth_init_config *c)
 	prctl(PR_SET_PDEATHSIG, 0);
 	if (berth_sync_send(c->sync_fd, BERTH_SYNC_READY, 0, &err) < 0)
 		_exit(1);
+	/* "created" may last: hold nothing of the host meanwhile. */
+	berth_log_close();
 	close(c->sync_fd);
 	if (c->console_fd >= 0)
 		close(c->console_fd);

@@ -352,6 +352,10 @@ static int delete_without_state(const char *root, const char *id, bool force, in
 		return dirfd;
 	if (flock(dirfd, LOCK_EX | LOCK_NB) < 0)
 		return berth_error_set(err, EBUSY, "cannot delete container %s: it is being created", id);
+	/* Under the lock, look again: the directory opened by name may be a
+	 * container created since the first look, whose state now exists. */
+	if (faccessat(dirfd, BERTH_STATE_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return berth_error_set(err, EAGAIN, "cannot delete container %s: it was created meanwhile; try again", id);
 	return berth_remove_tree_at(rootfd, id, err);
 }
 

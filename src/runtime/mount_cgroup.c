@@ -20,7 +20,9 @@
 
 #include "cleanup.h"
 #include "file.h"
+#include "cgroup.h"
 #include "mount.h"
+#include "mountinfo.h"
 #include "path.h"
 #include "rootfs.h"
 
@@ -34,20 +36,9 @@ struct hierarchy {
 	char *mount_root; /* the cgroup the host mount shows at its top */
 	char *mountpoint;
 	bool v2;
-	char *options; /* v1: the super options that name the hierarchy ("cpu,cpuacct", "name=systemd") */
+	char *options; /* v1: the super options to mount it again with */
+	char name[256]; /* v1: as /proc/self/cgroup names it ("cpu,cpuacct", "name=systemd") */
 };
-
-/* Does a comma-separated list contain item? */
-static bool list_has(const char *list, const char *item, size_t len)
-{
-	for (const char *p = list; p && *p;) {
-		const char *end = strchrnul(p, ',');
-		if ((size_t) (end - p) == len && strncmp(p, item, len) == 0)
-			return true;
-		p = *end ? end + 1 : NULL;
-	}
-	return false;
-}
 
 /* Keep the super options that select a v1 hierarchy: controllers, name=. */
 static char *hierarchy_options(const char *superopts)
@@ -82,109 +73,46 @@ static void hierarchies_free(struct hierarchy *h, size_t n)
 	free(h);
 }
 
-/* Parse one mountinfo line; returns true for a cgroup mount below CGROUP_ROOT. */
-static bool parse_mountinfo_line(char *line, struct hierarchy *h)
-{
-	char *fields[6] = { 0 }, *p = line, *sep, *fstype, *superopts;
+struct hierarchy_list {
+	struct hierarchy *h;
+	size_t n;
+};
 
-	for (int i = 0; i < 6 && p; i++) {
-		fields[i] = p;
-		p = strchr(p, ' ');
-		if (p)
-			*p++ = '\0';
-	}
-	/* Optional fields (shared:N, master:N) end at a lone "-"; a private
-	 * mount has none, and the "-" comes first. */
-	if (fields[5] == NULL || p == NULL)
-		return false;
-	if (strncmp(p, "- ", 2) == 0)
-		sep = p - 1;
-	else if ((sep = strstr(p, " - ")) == NULL)
-		return false;
-	fstype = sep + 3;
-	p = strchr(fstype, ' ');
-	if (p == NULL)
-		return false;
-	*p++ = '\0';
-	superopts = strchr(p, ' ');
-	superopts = superopts ? superopts + 1 : p;
-	if (strcmp(fstype, "cgroup") != 0 && strcmp(fstype, "cgroup2") != 0)
-		return false;
-	if (strncmp(fields[4], CGROUP_ROOT, strlen(CGROUP_ROOT)) != 0)
-		return false;
-	h->v2 = strcmp(fstype, "cgroup2") == 0;
-	h->mount_root = strdup(fields[3]);
-	h->mountpoint = strdup(fields[4]);
-	h->options = hierarchy_options(superopts);
-	return true;
+/* Keep the cgroup mounts below CGROUP_ROOT. */
+static int add_hierarchy(const struct berth_mountinfo_entry *e, void *ctx)
+{
+	struct hierarchy_list *l = ctx;
+	bool v2 = strcmp(e->fstype, "cgroup2") == 0;
+
+	if ((!v2 && strcmp(e->fstype, "cgroup") != 0) || strncmp(e->mountpoint, CGROUP_ROOT, strlen(CGROUP_ROOT)) != 0)
+		return 0;
+	struct hierarchy *nh = realloc(l->h, (l->n + 1) * sizeof(*nh));
+	if (nh == NULL)
+		return -ENOMEM;
+	l->h = nh;
+	struct hierarchy *h = &l->h[l->n];
+	*h = (struct hierarchy){ .v2 = v2 };
+	h->mount_root = strdup(e->root);
+	h->mountpoint = strdup(e->mountpoint);
+	h->options = hierarchy_options(e->superopts);
+	if (!v2)
+		berth_cgroup_hierarchy_name(e->superopts, h->name, sizeof(h->name));
+	l->n++;
+	return h->mount_root && h->mountpoint && h->options ? 0 : -ENOMEM;
 }
 
 static int read_hierarchies(struct hierarchy **ret, size_t *ret_n, struct berth_error *err)
 {
-	_cleanup_free_ char *text = NULL;
-	struct hierarchy *h = NULL;
-	size_t n = 0;
-	char *line, *save = NULL;
-	int r;
+	struct hierarchy_list l = { 0 };
+	int r = berth_mountinfo_foreach(add_hierarchy, &l, err);
 
-	r = berth_read_file_at(AT_FDCWD, "/proc/self/mountinfo", 16u << 20, &text, NULL, err);
-	if (r < 0)
-		return r;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		struct hierarchy one = { 0 };
-		struct hierarchy *nh;
-
-		if (!parse_mountinfo_line(line, &one))
-			continue;
-		nh = realloc(h, (n + 1) * sizeof(*h));
-		if (nh == NULL || !one.mount_root || !one.mountpoint || !one.options) {
-			free(one.mount_root);
-			free(one.mountpoint);
-			free(one.options);
-			hierarchies_free(nh ? nh : h, n);
-			return berth_error_sys(err, ENOMEM, "list cgroup mounts");
-		}
-		h = nh;
-		h[n++] = one;
+	if (r < 0) {
+		hierarchies_free(l.h, l.n);
+		return r == -ENOMEM ? berth_error_sys(err, ENOMEM, "list cgroup mounts") : r;
 	}
-	*ret = h;
-	*ret_n = n;
+	*ret = l.h;
+	*ret_n = l.n;
 	return 0;
-}
-
-/* Our cgroup in a hierarchy, from /proc/self/cgroup. */
-static int own_cgroup(const char *proc_cgroup, const struct hierarchy *h, char *out, size_t size)
-{
-	_cleanup_free_ char *copy = strdup(proc_cgroup);
-	char *line, *save = NULL;
-
-	if (copy == NULL)
-		return -ENOMEM;
-	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *ctrls = strchr(line, ':'), *path;
-		bool match = true;
-
-		if (ctrls == NULL || (path = strchr(++ctrls, ':')) == NULL)
-			continue;
-		*path++ = '\0';
-		if (h->v2) {
-			match = ctrls[0] == '\0';
-		} else {
-			if (ctrls[0] == '\0')
-				continue;
-			for (char *c = ctrls; c && *c;) {
-				char *end = strchrnul(c, ',');
-				if (!list_has(h->options, c, (size_t) (end - c)))
-					match = false;
-				c = *end ? end + 1 : NULL;
-			}
-		}
-		if (match) {
-			snprintf(out, size, "%s", path);
-			return 0;
-		}
-	}
-	return -ENOENT;
 }
 
 static int mount_hierarchy(struct berth_rootfs *r, const struct berth_mount *m, const struct hierarchy *h,
@@ -200,7 +128,7 @@ static int mount_hierarchy(struct berth_rootfs *r, const struct berth_mount *m, 
 		req.source = req.fstype;
 		req.data = h->v2 || h->options[0] == '\0' ? NULL : h->options;
 	} else {
-		if (own_cgroup(proc_cgroup, h, own, sizeof(own)) < 0)
+		if (berth_cgroup_own_path(proc_cgroup, h->v2 ? "" : h->name, own, sizeof(own)) < 0)
 			return berth_error_set(err, ENOENT, "mount %s: no cgroup of ours in the hierarchy at %s", what,
 					       h->mountpoint);
 		/* The host mount may itself show a subtree (nested runtimes). */

@@ -17,6 +17,7 @@
 
 #include "caps.h"
 #include "cleanup.h"
+#include "proc.h"
 #include "file.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -244,20 +245,13 @@ int berth_process_become_user(const struct berth_process *p, bool setgroups_allo
 	return berth_caps_apply(&p->caps, err);
 }
 
-static int close_inherited_fds(int preserve_fds, struct berth_error *err)
+/* Descriptors 3 .. 3+preserve_fds-1 were checked to be the caller's
+ * (berth_fds_check_inherited) and, being inherited, are not close-on-exec;
+ * everything else closes at exec: no descriptor of the runtime or of the
+ * host may reach the container (CVE-2024-21626). */
+static void close_inherited_fds(int preserve_fds)
 {
-	unsigned int first = 3 + (unsigned int) preserve_fds;
-
-	for (int fd = 3; fd < (int) first; fd++)
-		if (fcntl(fd, F_SETFD, 0) < 0 && errno != EBADF)
-			return berth_error_sys(err, errno, "keep fd %d open (--preserve-fds)", fd);
-	/* Everything else closes at exec: no descriptor of the runtime or of
-	 * the host may reach the container (CVE-2024-21626). */
-	if (close_range(first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-		return 0;
-	for (int fd = (int) first; fd < 65536; fd++)
-		fcntl(fd, F_SETFD, FD_CLOEXEC);
-	return 0;
+	berth_fds_cloexec_from(3 + (unsigned int) preserve_fds);
 }
 
 int berth_process_exec(const struct berth_process *p, const struct berth_exec_target *t, int preserve_fds,
@@ -271,8 +265,7 @@ int berth_process_exec(const struct berth_process *p, const struct berth_exec_ta
 		return r;
 	if (p->has_umask)
 		umask((mode_t) p->umask);
-	if ((r = close_inherited_fds(preserve_fds, err)) < 0)
-		return r;
+	close_inherited_fds(preserve_fds);
 	/* The runtime may have blocked signals (run blocks the ones it
 	 * forwards): the program starts with none blocked. */
 	sigset_t none;

@@ -9,6 +9,8 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -16,7 +18,15 @@
 #include "file.h"
 #include "log.h"
 #include "mount.h"
+#include "mountinfo.h"
 #include "path.h"
+
+/* Is a the path b or one of its ancestors? */
+static bool path_is_within(const char *b, const char *a)
+{
+	size_t len = strlen(a);
+	return strncmp(b, a, len) == 0 && (b[len] == '/' || b[len] == '\0' || (len == 1 && a[0] == '/'));
+}
 
 void berth_rootfs_release(struct berth_rootfs *r)
 {
@@ -45,6 +55,22 @@ static int refuse_symlinked_destination(struct berth_rootfs *r, const struct ber
 	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode))
 		return berth_error_set(err, EINVAL, "mount %s on %s: the destination is a symlink in %s", m->type,
 				       m->destination, r->path);
+	return 0;
+}
+
+/* The check above and the mount are two steps: something else writing to
+ * the rootfs could swap the destination for a symlink, or rename it, in
+ * between.  Mount points cannot be renamed, so looking again afterwards,
+ * without following symlinks, settles where the filesystem really is. */
+static int verify_destination(struct berth_rootfs *r, const struct berth_mount *m, struct berth_error *err)
+{
+	_cleanup_close_ int fd = berth_openat_in_root(r->rootfd, m->destination, O_PATH | O_NOFOLLOW);
+	long want = strcmp(m->type, "proc") == 0 ? PROC_SUPER_MAGIC : SYSFS_MAGIC;
+	struct statfs sfs;
+
+	if (fd < 0 || fstatfs(fd, &sfs) < 0 || sfs.f_type != want)
+		return berth_error_set(err, EXDEV, "mount %s on %s: the destination was moved while mounting in %s",
+				       m->type, m->destination, r->path);
 	return 0;
 }
 
@@ -109,7 +135,11 @@ static int mount_entry(struct berth_rootfs *r, const struct berth_mount *m, stru
 		req.copyup_fromfd = copyfd;
 	}
 	mntfd = berth_mount_make(&req, targetfd, err);
-	return mntfd < 0 ? mntfd : 0;
+	if (mntfd < 0)
+		return mntfd;
+	if (!m->opts.bind && (strcmp(m->type, "proc") == 0 || strcmp(m->type, "sysfs") == 0))
+		return verify_destination(r, m, err);
+	return 0;
 }
 
 static int bind_rootfs_onto_itself(struct berth_rootfs *r, struct berth_error *err)
@@ -134,6 +164,48 @@ static int bind_rootfs_onto_itself(struct berth_rootfs *r, struct berth_error *e
 	return 0;
 }
 
+/* A process.cwd missing from the image is made (root-owned, 0755), as runc
+ * and crun do: a CRI workingDir need not exist in the image. */
+static int make_cwd(struct berth_rootfs *r, struct berth_error *err)
+{
+	const char *cwd = r->spec->process.cwd;
+	if (cwd == NULL || strcmp(cwd, "/") == 0)
+		return 0;
+	_cleanup_close_ int fd = berth_mkdir_all_in_root(r->rootfd, r->path, cwd, 0755, err);
+	return fd < 0 ? berth_error_wrap(err, "process.cwd") : 0;
+}
+
+struct parent_mount {
+	const char *path;
+	char best[PATH_MAX];
+};
+
+static int find_parent_mount(const struct berth_mountinfo_entry *e, void *ctx)
+{
+	struct parent_mount *p = ctx;
+	if (path_is_within(p->path, e->mountpoint) && strlen(e->mountpoint) >= strlen(p->best))
+		snprintf(p->best, sizeof(p->best), "%s", e->mountpoint);
+	return 0;
+}
+
+/* The mount holding the rootfs's parent directory, made private (in our
+ * mount namespace only). */
+static int make_parent_mount_private(struct berth_rootfs *r, struct berth_error *err)
+{
+	char parent[PATH_MAX];
+	snprintf(parent, sizeof(parent), "%s", r->path);
+	char *slash = strrchr(parent, '/');
+	if (slash)
+		*(slash == parent ? slash + 1 : slash) = '\0';
+	struct parent_mount p = { .path = parent, .best = "" };
+	int res = berth_mountinfo_foreach(find_parent_mount, &p, err);
+	if (res < 0)
+		return res;
+	if (p.best[0] && mount(NULL, p.best, NULL, MS_PRIVATE, NULL) < 0)
+		return berth_error_sys(err, errno, "make %s private (rootfsPropagation shared)", p.best);
+	return 0;
+}
+
 int berth_rootfs_prepare(struct berth_rootfs *r, struct berth_error *err)
 {
 	const struct berth_spec *spec = r->spec;
@@ -154,15 +226,24 @@ int berth_rootfs_prepare(struct berth_rootfs *r, struct berth_error *err)
 	 * a private rootfs asks for rprivate. */
 	if (spec->rootfs_propagation & MS_PRIVATE)
 		root_prop = MS_PRIVATE | MS_REC;
+	/* rshared (Kubernetes' Bidirectional mounts) keeps / in the host's
+	 * peer groups, so that shared binds carry mounts both ways, as runc
+	 * does; pivot_root then needs the rootfs's parent mount private. */
+	if (spec->rootfs_propagation & MS_SHARED)
+		root_prop = MS_SHARED | MS_REC;
 	if (mount(NULL, "/", NULL, root_prop, NULL) < 0)
 		return berth_error_sys(err, errno, "make / %s in the container's mount namespace",
-				       root_prop & MS_PRIVATE ? "rprivate" : "rslave");
+				       root_prop & MS_PRIVATE ? "rprivate" : root_prop & MS_SHARED ? "rshared" : "rslave");
+	if ((root_prop & MS_SHARED) && (r_ = make_parent_mount_private(r, err)) < 0)
+		return r_;
 	if ((r_ = bind_rootfs_onto_itself(r, err)) < 0)
 		return r_;
 mounts:
 	for (size_t i = 0; i < spec->n_mounts; i++)
 		if ((r_ = mount_entry(r, &spec->mounts[i], err)) < 0)
 			return r_;
+	if ((r_ = make_cwd(r, err)) < 0)
+		return r_;
 	return berth_devices_setup(r, err);
 }
 
@@ -200,44 +281,50 @@ static int compare_longest_first(const void *a, const void *b)
 	return la < lb ? 1 : la > lb ? -1 : 0;
 }
 
+struct host_mounts {
+	const char *rootfs;
+	char **points;
+	size_t n, cap;
+};
+
+static int collect_host_mount(const struct berth_mountinfo_entry *e, void *ctx)
+{
+	struct host_mounts *h = ctx;
+	/* The rootfs, what is mounted inside it, and the mounts that hold it
+	 * (detaching /tmp would take the rootfs bind with it) stay. */
+	if (path_is_within(e->mountpoint, h->rootfs) || path_is_within(h->rootfs, e->mountpoint))
+		return 0;
+	if (h->n == h->cap) {
+		char **np = realloc(h->points, (h->cap = h->cap ? h->cap * 2 : 64) * sizeof(*np));
+		if (np == NULL)
+			return -ENOMEM;
+		h->points = np;
+	}
+	if ((h->points[h->n] = strdup(e->mountpoint)) == NULL)
+		return -ENOMEM;
+	h->n++;
+	return 0;
+}
+
 /* --no-pivot: the host's other mounts stay in this namespace under the new
  * root; detach every one that is not part of the rootfs so none can be
  * reached later, then move the rootfs over "/". */
 static int detach_host_mounts(struct berth_rootfs *r, struct berth_error *err)
 {
-	_cleanup_free_ char *text = NULL;
-	_cleanup_free_ char **points = NULL;
-	size_t n = 0, cap = 0, rootlen = strlen(r->path);
-	char *line, *save = NULL;
-	int res;
+	struct host_mounts h = { .rootfs = r->path };
+	int res = berth_mountinfo_foreach(collect_host_mount, &h, err);
 
-	res = berth_read_file_at(AT_FDCWD, "/proc/self/mountinfo", 16u << 20, &text, NULL, err);
-	if (res < 0)
-		return res;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *fields[5] = { 0 }, *p = line;
-		for (int i = 0; i < 5 && p; i++) {
-			fields[i] = p;
-			p = strchr(p, ' ');
-			if (p)
-				*p++ = '\0';
-		}
-		if (fields[4] == NULL || strcmp(fields[4], "/") == 0)
-			continue;
-		if (strncmp(fields[4], r->path, rootlen) == 0 && (fields[4][rootlen] == '/' || fields[4][rootlen] == '\0'))
-			continue;
-		if (n == cap) {
-			char **np = realloc(points, (cap = cap ? cap * 2 : 64) * sizeof(*np));
-			if (np == NULL)
-				return berth_error_sys(err, ENOMEM, "list mounts");
-			points = np;
-		}
-		points[n++] = fields[4];
+	if (res == -ENOMEM)
+		berth_error_sys(err, ENOMEM, "list mounts");
+	if (res == 0) {
+		qsort(h.points, h.n, sizeof(*h.points), compare_longest_first);
+		for (size_t i = 0; i < h.n; i++)
+			umount2(h.points[i], MNT_DETACH); /* gone already with a parent: fine */
 	}
-	qsort(points, n, sizeof(*points), compare_longest_first);
-	for (size_t i = 0; i < n; i++)
-		umount2(points[i], MNT_DETACH); /* gone already with a parent: fine */
-	return 0;
+	for (size_t i = 0; i < h.n; i++)
+		free(h.points[i]);
+	free(h.points);
+	return res;
 }
 
 static int move_root(struct berth_rootfs *r, struct berth_error *err)

@@ -75,7 +75,7 @@ static int lookup(int cachefd, const char *name, const char *key)
 static size_t count_entries(int cachefd)
 {
 	_cleanup_closedir_ DIR *d = NULL;
-	int fd = dup(cachefd);
+	int fd = fcntl(cachefd, F_DUPFD_CLOEXEC, 3);
 	size_t n = 0;
 
 	if (fd < 0 || (d = fdopendir(fd)) == NULL) {

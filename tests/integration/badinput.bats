@@ -85,9 +85,10 @@ create_fails() {
 	create_fails b1$X process.cwd
 }
 
-@test "process.cwd that does not exist in the rootfs" {
-	update_config '.process.cwd = "/no/such/dir"'
-	create_fails b1$X /no/such/dir
+@test "process.cwd that cannot be made in the rootfs (a file is in the way)" {
+	touch "$BUNDLE/rootfs/afile"
+	update_config '.process.cwd = "/afile/dir"'
+	create_fails b1$X process.cwd
 }
 
 @test "process.env entry without =" {

@@ -261,10 +261,13 @@ cpu_usage() {
 @test "pause and resume refuse containers in the wrong state; update refuses a stopped one" {
 	with_cgroup
 	create_ct c1$X
-	run berth pause c1$X
-	echo "$output"
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"cannot pause container c1$X: it is created"* ]]
+	# A created container can be paused and resumed (runc allows it), and
+	# is created again after.
+	berth pause c1$X
+	[ "$(ct_status c1$X)" = paused ]
+	[ "$(cat "$(host_cg freezer freezer.state)")" = FROZEN ]
+	berth resume c1$X
+	[ "$(ct_status c1$X)" = created ]
 	berth start c1$X
 	run berth resume c1$X
 	echo "$output"
@@ -273,6 +276,10 @@ cpu_usage() {
 	[ "$(cat "$(host_cg freezer freezer.state)")" = THAWED ]
 	berth kill c1$X KILL
 	wait_status c1$X stopped
+	run berth pause c1$X
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot pause container c1$X: it is stopped"* ]]
 	run berth update --pids-limit 10 c1$X
 	echo "$output"
 	[ "$status" -eq 1 ]
@@ -513,4 +520,55 @@ cpu_usage() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"linux.resources.unified"*"cgroup v2"* ]]
 	assert_nothing_left u1$X
+}
+
+@test "devices: a config without any device rule still starts from deny-all on v1" {
+	with_cgroup
+	update_config 'del(.linux.resources.devices) | .root.readonly = false'
+	start_ct d1$X
+	list=$(cat "$(host_cg devices devices.list)")
+	echo "$list"
+	[[ "$list" != *"a *:* rwm"* ]]
+	[[ "$list" == *"c 1:3 rwm"* ]]
+	# A block device of the host cannot be made and opened inside.
+	run berth exec d1$X sh -c 'mknod /tmp/sda b 8 0 && head -c1 /tmp/sda'
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Operation not permitted"* ]]
+}
+
+@test "update without device rules keeps the container's device rules on v1" {
+	[ -c /dev/fuse ] || skip "no /dev/fuse on this host"
+	update_config '.linux.devices = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 438}]'
+	with_cgroup
+	update_config '.linux.resources.devices = [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rw"}]'
+	start_ct d1$X
+	run berth update --pids-limit 77 d1$X
+	[ "$status" -eq 0 ]
+	[ "$(cat "$(host_cg pids pids.max)")" = 77 ]
+	run berth exec d1$X sh -c 'true < /dev/fuse && echo open-ok'
+	echo "$output"
+	[ "$output" = open-ok ]
+}
+
+@test "sub-cgroups the container made are found by ps and removed with it" {
+	with_cgroup
+	# The cgroup mount read-write, so the container can make its own cgroups.
+	update_config '(.mounts[] | select(.type == "cgroup") | .options) |= map(select(. != "ro"))'
+	start_ct s1$X
+	run berth exec s1$X sh -c 'mkdir /sys/fs/cgroup/pids/sub && sh -c "echo \$\$ > /sys/fs/cgroup/pids/sub/cgroup.procs; exec sleep 999" </dev/null >/dev/null 2>&1 &
+		sleep 0.3; cat /sys/fs/cgroup/pids/sub/cgroup.procs'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -d "$(host_cg pids sub)" ]
+	sub_pid=$(cat "$(host_cg pids sub/cgroup.procs)")
+	[ -n "$sub_pid" ]
+	run berth ps --format json s1$X
+	echo "$output"
+	[[ "$output" == *"$sub_pid"* ]]
+	run berth delete --force s1$X
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ ! -e "$(host_cg pids)" ]
+	[ ! -e "$ROOT/s1$X" ]
 }

@@ -196,6 +196,20 @@ teardown() {
 	[ "$(echo ${lines[3]})" = "CapEff: 0000000000000020" ]
 }
 
+@test "exec --process FILE without capabilities gets the container's, not more" {
+	update_config '.process.capabilities = {"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"], "permitted": ["CAP_KILL"]}'
+	start_ct e1$X
+	cat >"$TESTDIR/process.json" <<-'EOF'
+		{"terminal": false, "user": {"uid": 0, "gid": 0}, "cwd": "/",
+		 "args": ["sh", "-c", "grep -E '^Cap(Eff|Bnd)' /proc/self/status"], "env": ["PATH=/bin"]}
+	EOF
+	run berth exec --process "$TESTDIR/process.json" e1$X
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(echo ${lines[0]})" = "CapEff: 0000000000000020" ]
+	[ "$(echo ${lines[1]})" = "CapBnd: 0000000000000020" ]
+}
+
 @test "exec --process with an invalid file fails clearly" {
 	start_ct e1$X
 	echo '{"args": "not-an-array", "cwd": "/"}' >"$TESTDIR/bad.json"

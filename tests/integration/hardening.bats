@@ -265,3 +265,32 @@ assert_binaries_unchanged() {
 	[ "$(cat "$BUNDLE/rootfs$TESTDIR/hostside/file")" = inside-secret ]
 	[ -z "$(mounts_mentioning "$TESTDIR/hostside")" ]
 }
+
+@test "exec --preserve-fds counting descriptors the caller did not pass fails; no runtime fd reaches the container" {
+	start_ct f1$X
+	# fds 3..6 promised, none open: the runtime's own state directory fd
+	# would take one of those numbers (CVE-2024-21626 all over again).
+	run berth exec --preserve-fds 4 f1$X sh -c 'ls -l /proc/self/fd'
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--preserve-fds: descriptor 3 "* ]]
+	[[ "$output" != *"$ROOT"* ]]
+}
+
+@test "create with --preserve-fds beyond the caller's descriptors fails before anything exists" {
+	set_args true
+	run bash -c 'exec 3</etc/hostname 4>&-; exec "$@"' _ "$BERTH_RUNTIME" --root "$ROOT" create --preserve-fds 2 --bundle "$BUNDLE" f1$X
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"descriptor 4 is not open"* ]]
+	[ ! -e "$ROOT/f1$X" ]
+}
+
+@test "a stale LISTEN_FDS (LISTEN_PID not ours) passes nothing into the container" {
+	set_args sh -c 'echo "LISTEN_FDS=$LISTEN_FDS"; ls /proc/self/fd | sort -n | tr "\n" " "'
+	run env LISTEN_FDS=4 LISTEN_PID=1 "$BERTH_RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" f1$X
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "LISTEN_FDS=" ]
+	[ "${lines[1]}" = "0 1 2 3 " ]
+}

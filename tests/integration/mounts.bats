@@ -406,3 +406,35 @@ has_opt() {
 	# It is read-only, as configured.
 	has_opt "$(awk '$5 == "/sys/fs/cgroup/memory" { print $6 }' <<<"$output")" ro
 }
+
+@test "--no-pivot works with the bundle on a mount of its own (a tmpfs)" {
+	mkdir -p "$TESTDIR/mnt"
+	mount -t tmpfs tmpfs "$TESTDIR/mnt"
+	make_bundle "$TESTDIR/mnt/b" sh -c 'cat /marker'
+	echo on-tmpfs >"$TESTDIR/mnt/b/rootfs/marker"
+	run berth run --no-pivot --bundle "$TESTDIR/mnt/b" n1$X
+	echo "$output"
+	umount -l "$TESTDIR/mnt"
+	[ "$status" -eq 0 ]
+	[ "$output" = on-tmpfs ]
+}
+
+@test "rootfsPropagation rshared: a mount made under an rshared bind reaches the host" {
+	mkdir -p "$TESTDIR/src"
+	mount --bind "$TESTDIR/src" "$TESTDIR/src"
+	mount --make-shared "$TESTDIR/src"
+	update_config '.linux.rootfsPropagation = "rshared" | .root.readonly = false
+		| .process.capabilities.bounding += ["CAP_SYS_ADMIN"] | .process.capabilities.effective += ["CAP_SYS_ADMIN"]
+		| .process.capabilities.permitted += ["CAP_SYS_ADMIN"]
+		| .mounts += [{"destination": "/shared", "type": "bind", "source": $s, "options": ["rbind", "rshared"]}]' \
+		--arg s "$TESTDIR/src"
+	set_args sh -c 'mount -t tmpfs from-container /shared && touch /shared/made-inside && sleep 1000'
+	start_ct p1$X
+	n=50
+	while [ ! -e "$TESTDIR/src/made-inside" ] && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+	on_host=$(findmnt -rno SOURCE "$TESTDIR/src" | tr '\n' ' ')
+	berth delete --force p1$X
+	umount -R "$TESTDIR/src"
+	echo "$on_host"
+	[[ "$on_host" == *from-container* ]]
+}

@@ -54,6 +54,16 @@ capmask() {
 	[ "$output" = /work/dir ]
 }
 
+@test "cwd: a process.cwd missing from the rootfs is made (0755, root's), as runc does" {
+	update_config '.process.cwd = "/not/there/yet" | .process.user.uid = 1000'
+	set_args sh -c 'pwd; stat -c "%a %u" /not/there/yet'
+	run berth run --bundle "$BUNDLE" c1$X
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = /not/there/yet ]
+	[ "${lines[1]}" = "755 0" ]
+}
+
 @test "umask: process.user.umask 0077" {
 	update_config '.process.user.umask = 63 | .root.readonly = false'
 	set_args sh -c 'umask; touch /tmp/f; stat -c %a /tmp/f'
@@ -118,6 +128,17 @@ capmask() {
 	[ "$status" -eq 0 ]
 	for s in Inh Prm Eff Bnd Amb; do
 		grep -qx "Cap$s:	0000000000000020" <<<"$output"
+	done
+}
+
+@test "capabilities: no process.capabilities at all means none, not the runtime's" {
+	update_config 'del(.process.capabilities)'
+	set_args grep ^Cap /proc/self/status
+	run berth run --bundle "$BUNDLE" c1$X
+	echo "$output"
+	[ "$status" -eq 0 ]
+	for s in Inh Prm Eff Bnd Amb; do
+		grep -qx "Cap$s:	0000000000000000" <<<"$output"
 	done
 }
 
@@ -313,7 +334,9 @@ capmask() {
 @test "LISTEN_FDS=1 in the caller's environment: LISTEN_FDS=1 and fd 3 inside" {
 	echo socket-activated >"$TESTDIR/fd3"
 	set_args sh -c 'echo "LISTEN_FDS=$LISTEN_FDS"; echo "LISTEN_PID=$LISTEN_PID"; cat <&3'
-	run env LISTEN_FDS=1 LISTEN_PID=$$ timeout 30 "$BERTH_RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" l1$X 3<"$TESTDIR/fd3"
+	# LISTEN_PID names the process the descriptors are for: the runtime
+	# itself (bash execs it, keeping its pid).
+	run timeout 30 bash -c 'export LISTEN_FDS=1 LISTEN_PID=$$; exec "$@"' _ "$BERTH_RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" l1$X 3<"$TESTDIR/fd3"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = LISTEN_FDS=1 ]

@@ -461,6 +461,20 @@ static void test_mkdir_through_symlinks(void **state)
 	make_both(do_mkdir, "escdir_abs/new", "@/outside/new", never_out, S_IFDIR);
 }
 
+static void test_mkdir_through_dangling_symlinks(void **state)
+{
+	static const char *const never_out[] = { "outside/created", "outside/created_abs", NULL };
+
+	(void) state;
+	/* "/var/run -> /run" in an image without /run: the target is made, inside. */
+	assert_int_equal(make_both(do_mkdir, "dangling/secrets/x", "root/nonexistent/target/secrets/x", NULL,
+				   S_IFDIR), 0);
+	assert_int_equal(make_both(do_mkdir, "dangling", "root/nonexistent/target", NULL, S_IFDIR), 0);
+	/* Dangling links that name the host's outside/ are made inside the root. */
+	assert_int_equal(make_both(do_mkdir, "out_dangle/x", "root/outside/created/x", never_out, S_IFDIR), 0);
+	assert_int_equal(make_both(do_mkdir, "out_dangle_abs/x", "@/outside/created_abs/x", never_out, S_IFDIR), 0);
+}
+
 static void test_mkdir_errors(void **state)
 {
 	(void) state;
@@ -569,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_open_in_root_message),
 		cmocka_unit_test(test_mkdir_creates),
 		cmocka_unit_test(test_mkdir_through_symlinks),
+		cmocka_unit_test(test_mkdir_through_dangling_symlinks),
 		cmocka_unit_test(test_mkdir_errors),
 		cmocka_unit_test(test_create_file),
 		cmocka_unit_test(test_create_file_hostile),
