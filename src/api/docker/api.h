@@ -1,0 +1,120 @@
+/* The Docker Engine API over HTTP/1.1 (libmicrohttpd, one thread per
+ * connection).  server.c accepts requests, strips the /v1.NN/ prefix and
+ * routes them; routes_*.c implement the endpoints on top of the engine;
+ * the helpers here build answers the way dockerd does. */
+#pragma once
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engine.h"
+#include "error.h"
+
+/* The API version berth speaks (docker 27's) and the oldest it accepts. */
+#define BERTH_API_VERSION "1.47"
+#define BERTH_API_VERSION_NUM 147
+#define BERTH_API_MIN_VERSION "1.24"
+#define BERTH_API_MIN_VERSION_NUM 124
+
+/* JSON bodies of requests (auth, tags, create...) are small. */
+#define BERTH_API_BODY_MAX (1u << 20)
+
+struct berth_api_server;
+
+struct api_request {
+	struct berth_api_server *server;
+	struct berth_engine *engine;
+	struct MHD_Connection *conn;
+	const char *method;
+	char path[4096];	/* without the version prefix, decoded */
+	int version;		/* 147 for 1.47: the client's, or ours without a prefix */
+	char *body;
+	size_t body_len;
+	bool body_too_large;
+	/* Route parameters: the {name} of /images/{name}/json. */
+	char param[4096];
+};
+
+typedef enum MHD_Result (*api_handler)(struct api_request *req);
+
+/* ---- answers ---- */
+
+/* status and a JSON body (stolen; NULL for none) */
+enum MHD_Result api_reply_json(struct api_request *req, unsigned status, json_t *body);
+enum MHD_Result api_reply_text(struct api_request *req, unsigned status, const char *content_type, const char *text);
+/* {"message": err->msg}, with the status docker gives that kind of error. */
+enum MHD_Result api_reply_error(struct api_request *req, const struct berth_error *err);
+enum MHD_Result api_reply_message(struct api_request *req, unsigned status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+unsigned api_status_for(int code);
+
+/* Headers every answer carries (API-Version, Server, ...). */
+void api_add_common_headers(struct MHD_Response *r);
+
+/* ---- request helpers ---- */
+
+const char *api_query(struct api_request *req, const char *name);
+/* "1", "true", "True": docker's boolean query values. */
+bool api_query_bool(struct api_request *req, const char *name, bool dflt);
+const char *api_header(struct api_request *req, const char *name);
+/* The body as a JSON object ({} when empty). */
+int api_body_json(struct api_request *req, json_t **ret, struct berth_error *err);
+/* docker's filters parameter: {"k": ["v"...]} (or the old {"k": {"v": true}})
+ * normalised to arrays; {} when absent. */
+int api_query_filters(struct api_request *req, json_t **ret, struct berth_error *err);
+int api_filters_parse(const char *text, json_t **ret, struct berth_error *err);
+
+/* "/v1.47/images/json" -> 147 and "/images/json"; no prefix: our version.
+ * Versions outside [min, ours] are refused with docker's messages. */
+int api_parse_version(const char *url, int *ret_version, char *path, size_t size, struct berth_error *err);
+
+/* ---- streamed answers (pull progress, events) ---- */
+
+struct api_stream;
+
+/* A chunked application/json answer whose lines come from another thread
+ * (api_stream_write) or from a pull function run by the reader itself. */
+struct api_stream *api_stream_new(void);
+/* Append a JSON message and a newline; false once the client is gone. */
+bool api_stream_write_json(struct api_stream *s, json_t *msg);
+void api_stream_finish(struct api_stream *s);
+bool api_stream_client_gone(struct api_stream *s);
+/* Queue the answer; the stream is freed by the server when it ends, after
+ * on_close (may be NULL) ran (to stop and join the producer). */
+enum MHD_Result api_stream_reply(struct api_request *req, struct api_stream *s, void (*on_close)(void *ctx),
+				 void *ctx);
+/* Free a stream that was never handed to api_stream_reply. */
+void api_stream_reply_discard(struct api_stream *s);
+/* A stream whose reader calls next() for more (blocking allowed): it
+ * returns a message, NULL to end. */
+enum MHD_Result api_stream_reply_pull(struct api_request *req, json_t *(*next)(void *ctx), void (*free_ctx)(void *ctx),
+				      void *ctx);
+
+/* ---- routes ---- */
+
+enum MHD_Result api_route_system(struct api_request *req, bool *handled);
+enum MHD_Result api_route_images(struct api_request *req, bool *handled);
+
+/* JSON views of images (image_json.c) */
+json_t *api_image_summary(struct berth_engine *e, const struct berth_image *img, int version);
+json_t *api_image_inspect(struct berth_engine *e, const struct berth_image *img, int version);
+json_t *api_image_history(struct berth_engine *e, const struct berth_image *img);
+/* docker's progress message for a pull event */
+json_t *api_pull_event_json(const struct berth_pull_event *ev);
+
+/* ---- the server ---- */
+
+struct berth_api_options {
+	int listen_fd;		/* a bound, listening unix or TCP socket */
+	const char *daemon_name;
+};
+
+int berth_api_start(struct berth_engine *engine, const struct berth_api_options *opts, struct berth_api_server **ret,
+		    struct berth_error *err);
+void berth_api_stop(struct berth_api_server *s);
+
+/* Make a listening unix socket at path (0660, group "berth" when that
+ * group exists), replacing a stale one. */
+int berth_api_listen_unix(const char *path, struct berth_error *err);

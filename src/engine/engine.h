@@ -1,0 +1,112 @@
+/* The engine: what berthd is, below its API.  It owns the daemon's state
+ * under --root (metadata database, content store, snapshots) and --exec-root,
+ * and implements docker's semantics on top of the image library (naming,
+ * untag-versus-delete, prune) and, later, of containers.
+ *
+ * Opening the engine is also its crash recovery: a lock makes a second
+ * daemon on the same root fail, snapshots half made by an interrupted pull
+ * are removed, and ingest files are kept so a new pull resumes them. */
+#pragma once
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "content.h"
+#include "db.h"
+#include "error.h"
+#include "events.h"
+#include "gc.h"
+#include "images.h"
+#include "pull.h"
+#include "registries_conf.h"
+#include "snapshot.h"
+
+struct berth_engine_options {
+	const char *root;		/* /var/lib/berth */
+	const char *exec_root;		/* /run/berth */
+	const char *storage_driver;	/* NULL: probe (overlay, else copy) */
+	const char *registries_conf;	/* NULL: /etc/containers/registries.conf */
+	const char *certs_dir;		/* NULL: /etc/docker/certs.d */
+	const char *const *insecure_registries;
+	int max_concurrent_downloads;	/* 0: 3 */
+	int pull_attempts;		/* 0: 5 */
+	int pull_retry_base_ms;		/* 0: 1000 */
+};
+
+struct berth_engine {
+	char *root, *exec_root, *certs_dir;
+	int root_fd;
+	int lock_fd;
+	struct berth_db *db;
+	struct berth_content *content;
+	struct berth_snapshotter *snapshots;
+	struct berth_registries *registries;
+	struct berth_events *events;
+	struct berth_pull_env pull_env;
+	/* Pulls hold it shared; garbage collection exclusively, so it never
+	 * sweeps what a running pull has made but not yet recorded. */
+	pthread_rwlock_t gc_lock;
+	int64_t started_nano;
+	volatile int shutting_down;
+};
+
+/* Stop what runs (pulls, event streams) so that the daemon can exit. */
+void berth_engine_shutdown(struct berth_engine *e);
+
+int berth_engine_open(const struct berth_engine_options *opts, struct berth_engine **ret, struct berth_error *err);
+void berth_engine_close(struct berth_engine *e);
+
+/* ---- images (engine_images.c) ---- */
+
+/* Find the image a user names: a full or short image ID, or a reference
+ * (tag or digest, normalised as docker does). */
+int berth_engine_image_lookup(struct berth_engine *e, const char *name, char ret_id[BERTH_DIGEST_MAX],
+			      struct berth_error *err);
+
+struct berth_engine_pull {
+	const char *image;		/* "busybox", "127.0.0.1:5000/x" */
+	const char *tag;		/* docker's separate tag parameter, or NULL */
+	const char *platform;		/* NULL: the host's */
+	const struct berth_registry_credentials *credentials;
+	const volatile int *cancel;
+	berth_pull_progress_fn progress;
+	void *progress_ctx;
+};
+
+struct berth_engine_pull_result {
+	char id[BERTH_DIGEST_MAX];
+	char target[BERTH_DIGEST_MAX];
+	char familiar[1024];		/* "busybox:latest", as docker's Status line names it */
+	bool updated;			/* false: the name already pointed at this image */
+};
+
+int berth_engine_pull(struct berth_engine *e, const struct berth_engine_pull *req,
+		      struct berth_engine_pull_result *ret, struct berth_error *err);
+
+/* docker tag SOURCE REPO[:TAG] */
+int berth_engine_image_tag(struct berth_engine *e, const char *source, const char *repo, const char *tag,
+			   struct berth_error *err);
+
+/* docker rmi: a JSON array of {"Untagged": ref} and {"Deleted": id}. */
+int berth_engine_image_remove(struct berth_engine *e, const char *name, bool force, bool noprune, json_t **ret,
+			      struct berth_error *err);
+
+/* docker image prune: {"ImagesDeleted": [...], "SpaceReclaimed": n}.
+ * all: every image without a container, not only dangling ones. */
+int berth_engine_image_prune(struct berth_engine *e, bool all, json_t *filters, json_t **ret,
+			     struct berth_error *err);
+
+/* The parsed image config and manifest of an image (references of the
+ * caller). */
+int berth_engine_image_config(struct berth_engine *e, const char *id, json_t **ret, struct berth_error *err);
+
+/* Remove what no image needs; holds the GC lock exclusively.  flags:
+ * berth_gc_flags. */
+int berth_engine_gc(struct berth_engine *e, unsigned flags, struct berth_gc_stats *ret, struct berth_error *err);
+
+static inline void berth_engine_closep(struct berth_engine **e)
+{
+	berth_engine_close(*e);
+}

@@ -1,0 +1,173 @@
+/* docker's image semantics over the image library: how a name finds an
+ * image, what a pull records, tag, and what pull/tag emit as events. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "engine.h"
+#include "engine_internal.h"
+#include "manifest.h"
+#include "reference.h"
+
+static bool is_hex(const char *s, size_t min, size_t max)
+{
+	size_t n = strlen(s);
+	return n >= min && n <= max && strspn(s, "0123456789abcdef") == n;
+}
+
+int berth_engine_image_lookup(struct berth_engine *e, const char *name, char ret_id[BERTH_DIGEST_MAX],
+			      struct berth_error *err)
+{
+	_cleanup_reference_ struct berth_reference *ref = NULL;
+	char full[BERTH_REFERENCE_MAX];
+	struct berth_error ignored = { 0 };
+
+	if (strncmp(name, "sha256:", 7) == 0 && is_hex(name + 7, 1, 64))
+		return berth_images_resolve_id(e->db, name, ret_id, err);
+	if (berth_reference_parse(name, 0, &ref, &ignored) == 0) {
+		berth_reference_string(ref, full);
+		if (berth_images_resolve_ref(e->db, full, ret_id, &ignored) == 0)
+			return 0;
+	}
+	/* A short ID: docker accepts any unambiguous prefix. */
+	if (is_hex(name, 1, 64) && berth_images_resolve_id(e->db, name, ret_id, &ignored) == 0)
+		return 0;
+	if (ref) {
+		berth_reference_familiar_string(ref, full);
+		return berth_error_set(err, ENOENT, "No such image: %s", full);
+	}
+	return berth_error_set(err, ENOENT, "No such image: %s", name);
+}
+
+void engine_image_event(struct berth_engine *e, const char *action, const char *id, const char *name)
+{
+	json_t *attrs = json_object();
+	if (name)
+		json_object_set_new(attrs, "name", json_string(name));
+	berth_events_publish(e->events, "image", action, id, attrs);
+}
+
+/* fromImage and tag as the API gives them: the tag may be a digest. */
+static int pull_reference(const struct berth_engine_pull *req, struct berth_reference **ret, struct berth_error *err)
+{
+	_cleanup_reference_ struct berth_reference *ref = NULL;
+	int r = berth_reference_parse(req->image, BERTH_REFERENCE_NO_DEFAULT_TAG, &ref, err);
+	if (r < 0)
+		return r;
+	if (req->tag && *req->tag && strchr(req->tag, ':'))
+		r = berth_reference_set_digest(ref, req->tag, err);
+	else if (req->tag && *req->tag)
+		r = berth_reference_set_tag(ref, req->tag, err);
+	else if (!ref->tag && !ref->digest)
+		r = berth_reference_set_tag(ref, BERTH_REFERENCE_DEFAULT_TAG, err);
+	if (r < 0)
+		return r;
+	*ret = berth_steal_ptr(&ref);
+	return 0;
+}
+
+/* After a failed pull, blobs and snapshots that no image pins go: a bad
+ * image leaves nothing behind.  Partial downloads stay for a resume. */
+static void cleanup_after_failed_pull(struct berth_engine *e)
+{
+	struct berth_error ignored = { 0 };
+	berth_engine_gc(e, 0, NULL, &ignored);
+}
+
+static int record_pull(struct berth_engine *e, const struct berth_reference *ref, const struct berth_pulled_image *img,
+		       struct berth_engine_pull_result *ret, struct berth_error *err)
+{
+	char tag_ref[BERTH_REFERENCE_MAX], digest_ref[BERTH_REFERENCE_MAX], name[BERTH_REFERENCE_MAX];
+	char before[BERTH_DIGEST_MAX] = "";
+	struct berth_error ignored = { 0 };
+
+	berth_reference_name(ref, name);
+	snprintf(digest_ref, sizeof(digest_ref), "%s@%s", name, img->target);
+	if (ref->tag) {
+		snprintf(tag_ref, sizeof(tag_ref), "%s:%s", name, ref->tag);
+		berth_images_resolve_ref(e->db, tag_ref, before, &ignored);
+	} else {
+		berth_images_resolve_ref(e->db, digest_ref, before, &ignored);
+	}
+	int r = berth_images_put(e->db, img, ref->tag ? tag_ref : NULL, digest_ref, NULL, err);
+	if (r < 0)
+		return r;
+	snprintf(ret->id, sizeof(ret->id), "%s", img->id);
+	snprintf(ret->target, sizeof(ret->target), "%s", img->target);
+	berth_reference_familiar_string(ref, ret->familiar);
+	ret->updated = strcmp(before, img->id) != 0;
+	berth_reference_familiar_name(ref, name);
+	engine_image_event(e, "pull", ret->familiar, name);
+	return 0;
+}
+
+int berth_engine_pull(struct berth_engine *e, const struct berth_engine_pull *req,
+		      struct berth_engine_pull_result *ret, struct berth_error *err)
+{
+	_cleanup_reference_ struct berth_reference *ref = NULL;
+	struct berth_platform platform;
+	struct berth_pulled_image img = { 0 };
+	int r = pull_reference(req, &ref, err);
+	if (r == 0 && req->platform && *req->platform)
+		r = berth_platform_parse(req->platform, &platform, err);
+	if (r < 0)
+		return r;
+	struct berth_pull_options o = {
+		.ref = ref,
+		.platform = req->platform && *req->platform ? &platform : NULL,
+		.credentials = req->credentials,
+		.cancel = req->cancel,
+		.progress = req->progress,
+		.progress_ctx = req->progress_ctx,
+	};
+	pthread_rwlock_rdlock(&e->gc_lock);
+	r = berth_pull(&e->pull_env, &o, &img, err);
+	if (r == 0)
+		r = record_pull(e, ref, &img, ret, err);
+	pthread_rwlock_unlock(&e->gc_lock);
+	berth_pulled_image_clear(&img);
+	if (r < 0)
+		cleanup_after_failed_pull(e);
+	return r;
+}
+
+int berth_engine_image_tag(struct berth_engine *e, const char *source, const char *repo, const char *tag,
+			   struct berth_error *err)
+{
+	_cleanup_reference_ struct berth_reference *ref = NULL;
+	char id[BERTH_DIGEST_MAX], full[BERTH_REFERENCE_MAX], familiar[BERTH_REFERENCE_MAX];
+	int r = berth_engine_image_lookup(e, source, id, err);
+	if (r < 0)
+		return r;
+	r = berth_reference_parse(repo, BERTH_REFERENCE_NO_DEFAULT_TAG, &ref, err);
+	if (r == 0 && ref->digest)
+		r = berth_error_set(err, EINVAL, "refusing to create a tag with a digest reference");
+	if (r == 0 && tag && *tag)
+		r = berth_reference_set_tag(ref, tag, err);
+	else if (r == 0 && !ref->tag)
+		r = berth_reference_set_tag(ref, BERTH_REFERENCE_DEFAULT_TAG, err);
+	if (r < 0)
+		return r;
+	berth_reference_string(ref, full);
+	berth_reference_familiar_string(ref, familiar);
+	r = berth_images_tag(e->db, id, full, NULL, err);
+	if (r == 0)
+		engine_image_event(e, "tag", id, familiar);
+	return r;
+}
+
+int berth_engine_image_config(struct berth_engine *e, const char *id, json_t **ret, struct berth_error *err)
+{
+	_cleanup_free_ char *body = NULL;
+	size_t len;
+	int r = berth_content_read(e->content, id, BERTH_IMAGE_CONFIG_MAX, &body, &len, err);
+	if (r < 0)
+		return r;
+	json_error_t jerr;
+	*ret = json_loadb(body, len, 0, &jerr);
+	if (!*ret)
+		return berth_error_set(err, EIO, "image config %s: %s", id, jerr.text);
+	return 0;
+}
