@@ -12,7 +12,9 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 runs=${RUNS:-5}
 scripts/setup
-scripts/build build-bench -Dtests=true -Dbuildtype=release >/dev/null
+[ -f build-bench/build.ninja ] || meson setup build-bench -Dbuildtype=release >/dev/null
+meson configure build-bench -Dtests=true -Dbuildtype=release >/dev/null
+ninja -C build-bench src/daemon/berthd tests/helpers/berth-test-unpack >/dev/null
 work=$(mktemp -d /tmp/berth-pull-bench.XXXXXX)
 # shellcheck source=../tests/registry/registry.bash
 source tests/registry/registry.bash
