@@ -167,11 +167,12 @@ static ssize_t pull_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		if (!line)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		size_t n = strlen(line);
-		p->pending = realloc(line, n + 2);
-		if (!p->pending) {
+		char *grown = realloc(line, n + 2);
+		if (!grown) {
 			free(line);
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		}
+		p->pending = grown;
 		p->pending[n] = '\n';
 		p->len = n + 1;
 	}
