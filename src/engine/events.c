@@ -14,7 +14,18 @@ struct berth_events {
 	int64_t nano[BERTH_EVENTS_RING];
 	uint64_t next; /* sequence number of the next event */
 	bool closed;
+	int listeners;
 };
+
+void berth_events_listening(struct berth_events *ev, bool joined)
+{
+	__atomic_add_fetch(&ev->listeners, joined ? 1 : -1, __ATOMIC_RELAXED);
+}
+
+int berth_events_listeners(struct berth_events *ev)
+{
+	return __atomic_load_n(&ev->listeners, __ATOMIC_RELAXED);
+}
 
 int64_t berth_events_now_nano(void)
 {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -27,6 +28,11 @@ void berth_events_publish(struct berth_events *ev, const char *type, const char 
  * -ESHUTDOWN once the stream is closed. */
 uint64_t berth_events_cursor(struct berth_events *ev, int64_t since_nano);
 int berth_events_next(struct berth_events *ev, uint64_t *cursor, int timeout_ms, json_t **ret);
+
+/* How many clients follow the stream (docker's NEventsListener): readers
+ * say when they come and go. */
+void berth_events_listening(struct berth_events *ev, bool joined);
+int berth_events_listeners(struct berth_events *ev);
 
 /* Wake every waiting reader for good (daemon shutdown). */
 void berth_events_close(struct berth_events *ev);

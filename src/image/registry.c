@@ -397,10 +397,10 @@ int berth_registry_check_login(const struct berth_registry_options *opts, struct
 	snprintf(url, sizeof(url), "%s/v2/", reg->base);
 	struct http_request req = { .url = url, .body_max = ERROR_BODY_MAX };
 	r = authed_request(reg, &req, &resp, err);
-	if (r == 0 && resp.status != 200)
+	if (r == 0 && resp.status == 401) /* dockerd's words, which scripts match */
+		r = berth_error_set(err, EACCES, "login attempt to %s failed with status: 401 Unauthorized", url);
+	else if (r == 0 && resp.status != 200)
 		r = status_error(&resp, err, "login to %s", reg->host);
 	http_response_clear(&resp);
-	if (r == -EACCES)
-		return berth_error_set(err, EACCES, "login to %s: unauthorized: incorrect username or password", reg->host);
 	return r;
 }

@@ -118,6 +118,7 @@ static enum MHD_Result info(struct api_request *req)
 	json_object_set_new(out, "SecurityOptions", json_pack("[s,s]", "name=seccomp,profile=builtin", "name=cgroupns"));
 	json_object_set_new(out, "Runtimes", json_pack("{s:{s:s}}", "berth-runtime", "path", "berth-runtime"));
 	json_object_set_new(out, "DefaultRuntime", json_string("berth-runtime"));
+	json_object_set_new(out, "NEventsListener", json_integer(berth_events_listeners(e->events)));
 	json_object_set_new(out, "Warnings", json_array());
 	json_object_set_new(out, "Labels", json_array());
 	return api_reply_json(req, MHD_HTTP_OK, out);
@@ -226,6 +227,7 @@ static json_t *events_next(void *ctx)
 static void events_free(void *ctx)
 {
 	struct events_reader *r = ctx;
+	berth_events_listening(r->engine->events, false);
 	json_decref(r->filters);
 	free(r);
 }
@@ -255,6 +257,7 @@ static enum MHD_Result events(struct api_request *req)
 	const char *since = api_query(req, "since");
 	r->cursor = berth_events_cursor(req->engine->events, since && *since ? parse_time(since) : -1);
 	r->until_nano = parse_time(api_query(req, "until"));
+	berth_events_listening(req->engine->events, true);
 	return api_stream_reply_pull(req, events_next, events_free, r);
 }
 
