@@ -273,10 +273,8 @@ int berth_engine_image_prune(struct berth_engine *e, bool all, json_t *filters, 
 	for (size_t i = 0; i < n && r == 0; i++) {
 		if (!prune_selects(e, &imgs[i], all, &f))
 			continue;
-		/* As docker: an image whose names span repositories is kept
-		 * (a conflict without force), the others go with their names. */
-		if (!single_reference(&imgs[i]))
-			continue;
+		/* As docker, which removes each name in turn: every name goes,
+		 * whatever repositories they span, then the image. */
 		r = delete_image(e, &imgs[i], true, false, deleted, &reclaimed, err);
 	}
 	berth_images_free(imgs, n);

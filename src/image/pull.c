@@ -182,6 +182,7 @@ static int get_config(struct pull *p, struct berth_error *err)
 		return berth_error_set(err, EFBIG, "image config %s: %lld bytes, more than %u", d->digest,
 				       (long long) d->size, BERTH_IMAGE_CONFIG_MAX);
 	int r = berth_content_read(p->env->content, d->digest, BERTH_IMAGE_CONFIG_MAX, &body, &len, err);
+	p->config_was_local = r == 0;
 	if (r == -ENOENT) {
 		berth_error_clear(err);
 		r = berth_registry_fetch_small_blob(p->reg, d->digest, BERTH_IMAGE_CONFIG_MAX, &body, &len, err);
@@ -242,17 +243,19 @@ static int plan_layers(struct pull *p, struct berth_error *err)
 /* Announce every layer, start the ones that need work, wait for all. */
 static int run_layers(struct pull *p, bool *ret_downloaded, struct berth_error *err)
 {
-	pthread_mutex_lock(&p->lock);
+	size_t present = 0;
 	for (size_t i = 0; i < p->n_jobs; i++) {
-		struct layer_job *j = &p->jobs[i];
 		struct berth_error ignored = { 0 };
-		if (berth_snapshot_stat(p->env->snapshots, j->chain_id, NULL, &ignored) == 0) {
-			j->finished = true;
-			pull_report_layer(p, j, BERTH_LAYER_ALREADY_EXISTS, 0, 0, 0);
-		} else {
-			pull_report_layer(p, j, BERTH_LAYER_PULLING, 0, 0, 0);
-		}
+		p->jobs[i].finished = berth_snapshot_stat(p->env->snapshots, p->jobs[i].chain_id, NULL, &ignored) == 0;
+		present += p->jobs[i].finished;
 	}
+	/* As docker: an image that is all here (its config and every layer)
+	 * reports no layer at all; otherwise each layer says what it needs. */
+	bool quiet = p->config_was_local && present == p->n_jobs;
+	pthread_mutex_lock(&p->lock);
+	for (size_t i = 0; i < p->n_jobs && !quiet; i++)
+		pull_report_layer(p, &p->jobs[i], p->jobs[i].finished ? BERTH_LAYER_ALREADY_EXISTS : BERTH_LAYER_PULLING, 0,
+				  0, 0);
 	pthread_mutex_unlock(&p->lock);
 	for (size_t i = 0; i < p->n_jobs; i++) {
 		struct berth_error start_err = { 0 };
@@ -339,7 +342,8 @@ static int pull_run(struct pull *p, struct berth_pulled_image *out, struct berth
 		r = plan_layers(p, err);
 	if (r < 0)
 		return r;
-	berth_reference_familiar_name(p->opts->ref, name);
+	/* docker names the repository path alone: "Pulling from library/busybox" */
+	snprintf(name, BERTH_REFERENCE_MAX, "%s", p->opts->ref->path);
 	report(p, BERTH_PULL_RESOLVED, p->opts->ref->digest ? p->opts->ref->digest : p->opts->ref->tag, name);
 	r = run_layers(p, &out->downloaded, err);
 	if (r == 0)

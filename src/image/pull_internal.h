@@ -44,6 +44,7 @@ struct pull {
 	struct berth_registry *reg;
 	struct berth_manifest *manifest;
 	struct berth_image_config *config;
+	bool config_was_local; /* the image is here already: docker reports no layer */
 	char (*chain_ids)[BERTH_DIGEST_MAX];
 	struct layer_job *jobs;
 	size_t n_jobs;
