@@ -106,6 +106,11 @@ static int run_state_hooks(const struct berth_state *s, enum berth_hook_kind kin
 	text = hook_state(s, status);
 	if (text == NULL)
 		return berth_error_sys(err, ENOMEM, "encode the state for %s hooks", berth_hook_kind_name(kind));
+	/* Until runtime-spec 1.1.0 a failed poststart hook was only a warning
+	 * and the lifecycle went on; a bundle gets the lifecycle of the
+	 * version it declares. */
+	if (kind == BERTH_HOOK_POSTSTART && berth_spec_version_before(spec, 1, 1))
+		warn_only = true;
 	if (warn_only) {
 		berth_hooks_run_warn(spec, kind, text);
 		return 0;

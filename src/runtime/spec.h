@@ -216,6 +216,10 @@ int berth_spec_parse(const char *text, size_t len, struct berth_spec **ret, stru
 /* The same for a document already parsed (the copy kept in state.json). */
 int berth_spec_from_json(json_t *json, struct berth_spec **ret, struct berth_error *err);
 
+/* Whether the config's ociVersion is older than MAJOR.MINOR (the lifecycle
+ * changed between spec versions). */
+bool berth_spec_version_before(const struct berth_spec *spec, int major, int minor);
+
 /* Load <bundle>/config.json. */
 int berth_spec_load(const char *bundle, struct berth_spec **ret, struct berth_error *err);
 

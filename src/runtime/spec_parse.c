@@ -547,3 +547,11 @@ void berth_spec_free(struct berth_spec *spec)
 	json_decref(spec->json);
 	free(spec);
 }
+
+bool berth_spec_version_before(const struct berth_spec *spec, int major, int minor)
+{
+	int have_major = 0, have_minor = 0;
+	if (!spec->oci_version || sscanf(spec->oci_version, "%d.%d", &have_major, &have_minor) < 1)
+		return false;
+	return have_major < major || (have_major == major && have_minor < minor);
+}

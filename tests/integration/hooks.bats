@@ -232,6 +232,19 @@ kinds_logged() {
 	wait_status h1$X stopped
 }
 
+@test "a bundle of runtime-spec 1.0: a failing poststart hook only warns, the next one runs, start succeeds" {
+	update_config '.ociVersion = "1.0.2" | .hooks.poststart = [{"path": "/bin/false"}, $ps]' \
+		--argjson ps "$(hook_json poststart)"
+	set_args sleep 100
+	create_ct h1$X
+	run berth start h1$X
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *poststart* ]]
+	[ "$(kinds_logged)" = "poststart " ]
+	[ "$(ct_status h1$X)" = running ]
+}
+
 @test "a failing poststop hook only warns: delete succeeds" {
 	update_config '.hooks.poststop = [{"path": "/bin/sh", "args": ["sh", "-c", "echo poststop-trouble >&2; exit 2"]}, $ok]' \
 		--argjson ok "$(hook_json poststop)"
