@@ -41,12 +41,25 @@ int berth_engine_image_lookup(struct berth_engine *e, const char *name, char ret
 	return berth_error_set(err, ENOENT, "No such image: %s", name);
 }
 
-void engine_image_event(struct berth_engine *e, const char *action, const char *id, const char *name)
+void engine_image_event(struct berth_engine *e, const char *action, const char *actor, const char *name,
+			const char *image)
 {
-	json_t *attrs = json_object();
+	json_t *attrs = json_object(), *config = NULL;
+	struct berth_error ignored = { 0 };
+	/* The image's labels first: "name" wins over a label of that name. */
+	if (image && berth_engine_image_config(e, image, &config, &ignored) == 0) {
+		json_t *labels = json_object_get(json_object_get(config, "config"), "Labels");
+		const char *key;
+		json_t *v;
+		json_object_foreach(labels, key, v) {
+			if (json_is_string(v))
+				json_object_set(attrs, key, v);
+		}
+	}
+	json_decref(config);
 	if (name)
 		json_object_set_new(attrs, "name", json_string(name));
-	berth_events_publish(e->events, "image", action, id, attrs);
+	berth_events_publish(e->events, "image", action, actor, attrs);
 }
 
 /* fromImage and tag as the API gives them: the tag may be a digest. */
@@ -69,7 +82,8 @@ static int pull_reference(const struct berth_engine_pull *req, struct berth_refe
 }
 
 /* After a failed pull, blobs and snapshots that no image pins go: a bad
- * image leaves nothing behind.  Partial downloads stay for a resume. */
+ * image leaves nothing behind.  (Its partial downloads went already, with
+ * the pull; only a shutdown or a crash leaves them, for a resume.) */
 static void cleanup_after_failed_pull(struct berth_engine *e)
 {
 	struct berth_error ignored = { 0 };
@@ -99,8 +113,22 @@ static int record_pull(struct berth_engine *e, const struct berth_reference *ref
 	berth_reference_familiar_string(ref, ret->familiar);
 	ret->updated = strcmp(before, img->id) != 0;
 	berth_reference_familiar_name(ref, name);
-	engine_image_event(e, "pull", ret->familiar, name);
+	engine_image_event(e, "pull", ret->familiar, name, img->id);
 	return 0;
+}
+
+/* The registry refused us (401/403: no, wrong or insufficient credentials).
+ * dockerd answers a pull like this with "pull access denied" and a status
+ * other than 401: on a 401 the docker CLI would start an interactive login
+ * prompt (and hang without a terminal) instead of showing the error. */
+static int pull_denied(const struct berth_reference *ref, struct berth_error *err)
+{
+	char name[BERTH_REFERENCE_MAX];
+	berth_reference_familiar_name(ref, name);
+	berth_error_wrap(err, "pull access denied for %s, repository does not exist or may require 'docker login'",
+			 name);
+	err->code = ENOENT;
+	return -ENOENT;
 }
 
 int berth_engine_pull(struct berth_engine *e, const struct berth_engine_pull *req,
@@ -130,6 +158,8 @@ int berth_engine_pull(struct berth_engine *e, const struct berth_engine_pull *re
 	berth_pulled_image_clear(&img);
 	if (r < 0)
 		cleanup_after_failed_pull(e);
+	if (r == -EACCES)
+		r = pull_denied(ref, err);
 	return r;
 }
 
@@ -138,23 +168,23 @@ int berth_engine_image_tag(struct berth_engine *e, const char *source, const cha
 {
 	_cleanup_reference_ struct berth_reference *ref = NULL;
 	char id[BERTH_DIGEST_MAX], full[BERTH_REFERENCE_MAX], familiar[BERTH_REFERENCE_MAX];
-	int r = berth_engine_image_lookup(e, source, id, err);
-	if (r < 0)
-		return r;
-	r = berth_reference_parse(repo, BERTH_REFERENCE_NO_DEFAULT_TAG, &ref, err);
+	/* The new name first, as dockerd: a bad one is a 400 whatever the source. */
+	int r = berth_reference_parse(repo, BERTH_REFERENCE_NO_DEFAULT_TAG, &ref, err);
 	if (r == 0 && ref->digest)
 		r = berth_error_set(err, EINVAL, "refusing to create a tag with a digest reference");
 	if (r == 0 && tag && *tag)
 		r = berth_reference_set_tag(ref, tag, err);
 	else if (r == 0 && !ref->tag)
 		r = berth_reference_set_tag(ref, BERTH_REFERENCE_DEFAULT_TAG, err);
+	if (r == 0)
+		r = berth_engine_image_lookup(e, source, id, err);
 	if (r < 0)
 		return r;
 	berth_reference_string(ref, full);
 	berth_reference_familiar_string(ref, familiar);
 	r = berth_images_tag(e->db, id, full, NULL, err);
 	if (r == 0)
-		engine_image_event(e, "tag", id, familiar);
+		engine_image_event(e, "tag", id, familiar, id);
 	return r;
 }
 

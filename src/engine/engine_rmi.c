@@ -63,7 +63,11 @@ static bool single_reference(const struct berth_image *img)
 	return true;
 }
 
-static int untag(struct berth_engine *e, const char *id, const char *ref, json_t *records, struct berth_error *err)
+/* Remove one name.  dockerd's untag event names the image ID (twice: as
+ * the Actor and as its "name"); the digest names that go along with a tag
+ * (below) have none. */
+static int untag(struct berth_engine *e, const char *id, const char *ref, bool event, json_t *records,
+		 struct berth_error *err)
 {
 	char fam[BERTH_REFERENCE_MAX];
 	int r = berth_images_untag(e->db, ref, err);
@@ -71,7 +75,8 @@ static int untag(struct berth_engine *e, const char *id, const char *ref, json_t
 		return r;
 	familiar(ref, fam);
 	json_array_append_new(records, json_pack("{s:s}", "Untagged", fam));
-	engine_image_event(e, "untag", id, fam);
+	if (event)
+		engine_image_event(e, "untag", id, id, id);
 	return 0;
 }
 
@@ -90,7 +95,7 @@ static int untag_orphan_digests(struct berth_engine *e, const struct berth_image
 	for (char **d = img->digests; d && *d; d++) {
 		ref_repository(*d, other);
 		if (strcmp(other, repo) == 0) {
-			int r = untag(e, img->id, *d, records, err);
+			int r = untag(e, img->id, *d, false, records, err);
 			if (r < 0)
 				return r;
 		}
@@ -122,13 +127,13 @@ static int delete_image(struct berth_engine *e, const struct berth_image *img, b
 				       short_id);
 	for (int pass = 0; pass < 2; pass++)
 		for (char **r = pass ? img->digests : img->tags; r && *r; r++)
-			if (untag(e, img->id, *r, records, err) < 0)
+			if (untag(e, img->id, *r, true, records, err) < 0)
 				return -err->code;
 	int r = berth_images_delete(e->db, img->id, err);
 	if (r < 0)
 		return r;
 	json_array_append_new(records, json_pack("{s:s}", "Deleted", img->id));
-	engine_image_event(e, "delete", img->id, NULL);
+	engine_image_event(e, "delete", img->id, img->id, NULL);
 	if (noprune)
 		return 0;
 	struct berth_gc_stats stats = { 0 };
@@ -159,7 +164,7 @@ int berth_engine_image_remove(struct berth_engine *e, const char *name, bool for
 		if (r == 0) {
 			berth_reference_string(ref, full);
 			berth_reference_name(ref, repo);
-			r = untag(e, id, full, records, err);
+			r = untag(e, id, full, true, records, err);
 		}
 		berth_image_clear(&img);
 		if (r == 0)
@@ -232,6 +237,16 @@ static bool prune_selects(struct berth_engine *e, const struct berth_image *img,
 
 static int parse_prune_filters(json_t *filters, struct prune_filters *f, struct berth_error *err)
 {
+	static const char *const accepted[] = { "dangling", "label", "label!", "until" };
+	const char *key;
+	json_t *value;
+	json_object_foreach(filters, key, value) {
+		bool known = false;
+		for (size_t i = 0; i < BERTH_ARRAY_SIZE(accepted); i++)
+			known = known || strcmp(key, accepted[i]) == 0;
+		if (!known)
+			return berth_error_set(err, EINVAL, "invalid filter '%s'", key);
+	}
 	*f = (struct prune_filters){ .dangling = -1 };
 	json_t *d = json_object_get(filters, "dangling");
 	if (json_array_size(d) > 0) {

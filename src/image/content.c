@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -17,6 +18,10 @@
 /* Start writeback every this many bytes, so the fsync at commit finds little
  * left to write instead of stalling on the whole blob. */
 #define WRITEBACK_CHUNK (8u << 20)
+
+/* berth_content_write waits this long for another writer of the same blob. */
+#define SMALL_WRITER_POLL_MS 10
+#define SMALL_WRITER_WAIT_MS 30000
 
 static const char *const algo_names[] = { "sha256", "sha512" };
 
@@ -149,7 +154,16 @@ int berth_content_write(struct berth_content *cs, const char *expected_digest, c
 			struct berth_error *err)
 {
 	_cleanup_ingest_ struct berth_ingest *ing = NULL;
-	int r = berth_ingest_begin(cs, expected_digest, (int64_t) len, &ing, err);
+	int r;
+	/* Another writer of the same blob (a concurrent pull of the same
+	 * manifest) holds it briefly: wait for it to commit or give up. */
+	for (int waited_ms = 0;; waited_ms += SMALL_WRITER_POLL_MS) {
+		r = berth_ingest_begin(cs, expected_digest, (int64_t) len, &ing, err);
+		if (r != -EBUSY || waited_ms >= SMALL_WRITER_WAIT_MS)
+			break;
+		berth_error_clear(err);
+		nanosleep(&(struct timespec){ .tv_nsec = SMALL_WRITER_POLL_MS * 1000000L }, NULL);
+	}
 	if (r == -EEXIST) {
 		berth_error_clear(err);
 		return 0;
@@ -160,7 +174,8 @@ int berth_content_write(struct berth_content *cs, const char *expected_digest, c
 	if (r == 0)
 		r = berth_ingest_write(ing, data, len, err);
 	if (r == 0)
-		r = berth_ingest_commit(ing, err);
+		return berth_ingest_commit(ing, err);
+	berth_ingest_discard(ing);
 	return r;
 }
 

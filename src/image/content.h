@@ -35,7 +35,8 @@ int berth_content_open_blob(struct berth_content *cs, const char *digest, struct
 int berth_content_read(struct berth_content *cs, const char *digest, size_t max, char **ret, size_t *ret_len,
 		       struct berth_error *err);
 
-/* Store a blob held in memory, verified against expected_digest. */
+/* Store a blob held in memory, verified against expected_digest.  Already
+ * there: 0.  Another writer of the same blob is waited for (30 s at most). */
 int berth_content_write(struct berth_content *cs, const char *expected_digest, const void *data, size_t len,
 			struct berth_error *err);
 

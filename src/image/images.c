@@ -231,7 +231,7 @@ static int fill_image(struct berth_db *db, sqlite3_stmt *row, struct berth_image
 	img->top_snapshot = berth_db_column_strdup(row, 2);
 	img->size = sqlite3_column_int64(row, 3);
 	img->created = sqlite3_column_int64(row, 4);
-	int r = query_strv(db, "SELECT ref FROM image_refs WHERE image_id = ? AND kind = 'tag' ORDER BY created, ref",
+	int r = query_strv(db, "SELECT ref FROM image_refs WHERE image_id = ? AND kind = 'tag' ORDER BY ref",
 			   img->id, &img->tags, err);
 	if (r == 0)
 		r = query_strv(db, "SELECT ref FROM image_refs WHERE image_id = ? AND kind = 'digest' ORDER BY ref",

@@ -137,9 +137,13 @@ static int fetch_with_retries(struct layer_job *j, struct berth_ingest *ing, str
 	struct pull *p = j->p;
 	int attempts = p->env->max_attempts > 0 ? p->env->max_attempts : 5;
 	void *pair[2] = { j, ing };
+	/* All there already (an earlier download that stopped before its
+	 * commit): the commit verifies it. */
+	if (berth_ingest_offset(ing) >= (uint64_t) j->layer->desc.size)
+		return 0;
 	for (int attempt = 1;; attempt++) {
-		int r = berth_registry_fetch_blob(p->reg, j->layer->desc.digest, berth_ingest_offset(ing), download_sink,
-						  pair, err);
+		int r = berth_registry_fetch_blob(p->reg, j->layer->desc.digest, j->layer->desc.size,
+						  berth_ingest_offset(ing), download_sink, pair, err);
 		if (r == 0 && berth_ingest_offset(ing) < (uint64_t) j->layer->desc.size)
 			r = berth_error_set(err, ECONNRESET, "blob %s: the answer ended after %llu of %lld bytes",
 					    j->layer->desc.digest, (unsigned long long) berth_ingest_offset(ing),
@@ -173,8 +177,14 @@ static int download(struct layer_job *j, struct berth_error *err)
 	pthread_cond_broadcast(&p->changed);
 	pthread_mutex_unlock(&p->lock);
 	r = fetch_with_retries(j, ing, err);
-	if (r < 0)
+	if (r < 0) {
+		/* A failed pull leaves no partial blob behind (what a hostile
+		 * registry sent must not poison the next pull), unless the daemon
+		 * is shutting down: then the next pull after the restart resumes. */
+		if (!(p->env->shutdown && *p->env->shutdown))
+			berth_ingest_discard(ing);
 		return r;
+	}
 	pthread_mutex_lock(&p->lock);
 	pull_report_layer(p, j, BERTH_LAYER_VERIFYING, 0, 0, 0);
 	pthread_mutex_unlock(&p->lock);

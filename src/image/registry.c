@@ -321,14 +321,14 @@ int berth_registry_get_manifest(struct berth_registry *reg, const char *referenc
 	return r;
 }
 
-int berth_registry_fetch_blob(struct berth_registry *reg, const char *digest, uint64_t offset,
+int berth_registry_fetch_blob(struct berth_registry *reg, const char *digest, int64_t size, uint64_t offset,
 			      berth_registry_sink sink, void *ctx, struct berth_error *err)
 {
 	char url[1024];
 	struct http_response resp = { 0 };
 	snprintf(url, sizeof(url), "%s/v2/%s/blobs/%s", reg->base, reg->repository, digest);
 	struct http_request req = { .url = url, .range_from = offset, .sink = sink, .sink_ctx = ctx,
-				    .body_max = ERROR_BODY_MAX };
+				    .body_max = ERROR_BODY_MAX, .expect_size = size };
 	int r = authed_request(reg, &req, &resp, err);
 	if (r == 0 && (resp.status < 200 || resp.status >= 300))
 		r = status_error(&resp, err, "blob %s", digest);
@@ -367,7 +367,7 @@ int berth_registry_fetch_small_blob(struct berth_registry *reg, const char *dige
 	struct memory_sink m = { .max = max, .digest = digest };
 	int r = berth_digest_validate(digest, &algo, err);
 	if (r == 0)
-		r = berth_registry_fetch_blob(reg, digest, 0, memory_sink_write, &m, err);
+		r = berth_registry_fetch_blob(reg, digest, -1, 0, memory_sink_write, &m, err);
 	if (r == 0 && !m.buf && (m.buf = strdup("")) == NULL)
 		r = berth_error_sys(err, ENOMEM, "blob %s", digest);
 	if (r == 0)

@@ -57,8 +57,11 @@ typedef int (*berth_registry_sink)(void *ctx, const void *data, size_t len, stru
 
 /* GET a blob from byte `offset` on (Range), following redirects.  A server
  * that ignores the range answers with the whole blob: the first offset bytes
- * are skipped, so the sink always sees the data from `offset`. */
-int berth_registry_fetch_blob(struct berth_registry *reg, const char *digest, uint64_t offset,
+ * are skipped, so the sink always sees the data from `offset`.  size >= 0:
+ * the size the descriptor gives; an answer whose Content-Length (or
+ * Content-Range total) says otherwise is refused before any data reaches
+ * the sink (EBADMSG). */
+int berth_registry_fetch_blob(struct berth_registry *reg, const char *digest, int64_t size, uint64_t offset,
 			      berth_registry_sink sink, void *ctx, struct berth_error *err);
 
 /* GET a small blob (an image config) into memory, verified. */

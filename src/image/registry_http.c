@@ -148,6 +148,7 @@ struct transfer {
 	struct http_response *resp;
 	CURL *curl;
 	uint64_t skip;	/* bytes of a 200 answer to a range request to drop */
+	int64_t content_length, range_total; /* -1: the answer did not say */
 	bool status_known;
 	bool sink_mode;
 	int sink_error;
@@ -180,6 +181,7 @@ static size_t on_header(char *line, size_t size, size_t n, void *ctx)
 		free(t->resp->docker_digest);
 		t->resp->content_type = t->resp->docker_digest = NULL;
 		berth_auth_challenges_clear(&t->resp->challenges);
+		t->content_length = t->range_total = -1;
 		return len;
 	}
 	if (len > HEADER_MAX)
@@ -190,6 +192,18 @@ static size_t on_header(char *line, size_t size, size_t n, void *ctx)
 	} else if ((v = header_value(line, len, "Docker-Content-Digest"))) {
 		free(t->resp->docker_digest);
 		t->resp->docker_digest = v;
+	} else if ((v = header_value(line, len, "Content-Length"))) {
+		char *end;
+		long long cl = strtoll(v, &end, 10);
+		t->content_length = end != v && *end == '\0' && cl >= 0 ? cl : -1;
+		free(v);
+	} else if ((v = header_value(line, len, "Content-Range"))) {
+		/* "bytes FIRST-LAST/TOTAL" */
+		const char *slash = strchr(v, '/');
+		char *end;
+		long long total = slash ? strtoll(slash + 1, &end, 10) : -1;
+		t->range_total = slash && end != slash + 1 && *end == '\0' && total >= 0 ? total : -1;
+		free(v);
 	} else if ((v = header_value(line, len, "WWW-Authenticate"))) {
 		struct berth_error ignored = { 0 };
 		berth_auth_challenges_parse(&t->resp->challenges, v, strlen(v), &ignored);
@@ -233,6 +247,14 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 		/* Asked for a range, got it all: drop what we have already. */
 		if (t->sink_mode && t->resp->status == 200)
 			t->skip = t->req->range_from;
+		int64_t whole = t->resp->status == 206 ? t->range_total : t->content_length;
+		int64_t want = t->req->expect_size;
+		if (t->sink_mode && want > 0 && whole >= 0 && whole != want) {
+			t->sink_error = berth_error_set(t->sink_err, EBADMSG,
+							"%s: the registry's blob has %lld bytes, its descriptor says %lld",
+							t->req->url, (long long) whole, (long long) want);
+			return 0;
+		}
 	}
 	if (!t->sink_mode)
 		return keep_body(t, data, len);
@@ -355,7 +377,8 @@ static void set_options(struct transfer *t, struct curl_slist *headers)
 int berth_registry_http(struct berth_registry *reg, const struct http_request *req, struct http_response *resp,
 			struct berth_error *err)
 {
-	struct transfer t = { .reg = reg, .req = req, .resp = resp, .sink_err = err };
+	struct transfer t = { .reg = reg, .req = req, .resp = resp, .sink_err = err, .content_length = -1,
+			      .range_total = -1 };
 	struct curl_slist *headers = build_headers(req);
 	t.curl = curl_easy_init();
 	if (!t.curl) {

@@ -46,6 +46,8 @@ struct http_request {
 	const char *post_fields;     /* POST body (form-encoded) */
 	uint64_t range_from;         /* 0: no Range header */
 	berth_registry_sink sink;    /* receives a 2xx body; otherwise it is kept in the response */
+	int64_t expect_size;         /* with a sink, > 0: the whole blob's size; a 2xx answer for
+	                              * another size fails (EBADMSG) before the sink sees data */
 	void *sink_ctx;
 	size_t body_max;             /* bound on a kept body */
 	const char *authorization;   /* the Authorization header value, or NULL */

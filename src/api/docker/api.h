@@ -98,6 +98,8 @@ enum MHD_Result api_route_system(struct api_request *req, bool *handled);
 enum MHD_Result api_route_images(struct api_request *req, bool *handled);
 
 /* JSON views of images (image_json.c) */
+/* RFC 3339 ("2024-01-01T00:00:00.5+01:00") -> Unix seconds; 0 if unreadable. */
+int64_t api_parse_rfc3339(const char *s);
 json_t *api_image_summary(struct berth_engine *e, const struct berth_image *img, int version);
 json_t *api_image_inspect(struct berth_engine *e, const struct berth_image *img, int version);
 json_t *api_image_history(struct berth_engine *e, const struct berth_image *img);

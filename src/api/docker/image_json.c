@@ -26,7 +26,7 @@ static json_t *familiar_list(char **refs)
 }
 
 /* RFC 3339 "2023-05-19T20:19:22.751398522Z" -> Unix seconds (0 if unreadable). */
-static int64_t parse_rfc3339(const char *s)
+int64_t api_parse_rfc3339(const char *s)
 {
 	struct tm tm = { 0 };
 	if (!s)
@@ -57,11 +57,12 @@ json_t *api_image_summary(struct berth_engine *e, const struct berth_image *img,
 	struct berth_error ignored = { 0 };
 	berth_engine_image_config(e, img->id, &config, &ignored);
 	json_t *labels = json_object_get(json_object_get(config, "config"), "Labels");
+	int64_t created = api_parse_rfc3339(json_string_value(json_object_get(config, "created")));
 	json_t *s = json_pack("{s:s, s:s, s:o, s:o, s:I, s:I, s:I, s:O, s:i}", "Id", img->id, "ParentId", "", "RepoTags",
 			      familiar_list(img->tags), "RepoDigests", familiar_list(img->digests), "Created",
-			      (json_int_t) parse_rfc3339(json_string_value(json_object_get(config, "created"))), "Size",
-			      (json_int_t) img->size, "SharedSize", (json_int_t) -1, "Labels",
-			      json_is_object(labels) && json_object_size(labels) ? labels : json_null(), "Containers", -1);
+			      (json_int_t) created, "Size", (json_int_t) img->size, "SharedSize", (json_int_t) -1,
+			      "Labels", json_is_object(labels) && json_object_size(labels) ? labels : json_null(),
+			      "Containers", -1);
 	if (version < 144)
 		json_object_set_new(s, "VirtualSize", json_integer(img->size));
 	json_decref(config);
@@ -178,10 +179,11 @@ json_t *api_image_history(struct berth_engine *e, const struct berth_image *img)
 			berth_snapshot_stat(e->snapshots, img->layers[layer], &size, &ignored);
 			layer++;
 		}
+		int64_t created = api_parse_rfc3339(json_string_value(json_object_get(h, "created")));
 		json_t *entry = json_pack("{s:s, s:I, s:s, s:n, s:I, s:s}", "Id", "<missing>", "Created",
-					  (json_int_t) parse_rfc3339(json_string_value(json_object_get(h, "created"))),
-					  "CreatedBy", json_string_value(json_object_get(h, "created_by")) ?: "", "Tags",
-					  "Size", (json_int_t) size, "Comment",
+					  (json_int_t) created, "CreatedBy",
+					  json_string_value(json_object_get(h, "created_by")) ?: "", "Tags", "Size",
+					  (json_int_t) size, "Comment",
 					  json_string_value(json_object_get(h, "comment")) ?: "");
 		json_array_insert_new(out, 0, entry);
 	}

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "api.h"
 #include "cleanup.h"
@@ -159,80 +161,197 @@ static enum MHD_Result images_create(struct api_request *req)
 
 /* ---- GET /images/json ---- */
 
-/* docker's reference filter: a glob over "repo" or "repo:tag". */
-static bool reference_matches(const struct berth_image *img, json_t *patterns)
+/* docker's reference filter (FamiliarMatch): a glob (path.Match: '*' stops
+ * at '/') over "name:tag" / "name@digest", or over the name alone. */
+static bool reference_matches(const char *full, json_t *patterns)
 {
+	_cleanup_reference_ struct berth_reference *ref = NULL;
+	struct berth_error ignored = { 0 };
+	char name[BERTH_REFERENCE_MAX], familiar[BERTH_REFERENCE_MAX];
+	if (berth_reference_parse(full, BERTH_REFERENCE_NO_DEFAULT_TAG, &ref, &ignored) < 0)
+		return false;
+	berth_reference_familiar_name(ref, name);
+	berth_reference_familiar_string(ref, familiar);
 	size_t i;
 	json_t *p;
 	json_array_foreach(patterns, i, p) {
-		for (char **t = img->tags; t && *t; t++) {
-			struct berth_reference *ref = NULL;
-			struct berth_error ignored = { 0 };
-			char name[BERTH_REFERENCE_MAX], full[BERTH_REFERENCE_MAX];
-			if (berth_reference_parse(*t, 0, &ref, &ignored) < 0)
-				continue;
-			berth_reference_familiar_name(ref, name);
-			berth_reference_familiar_string(ref, full);
-			berth_reference_free(ref);
-			const char *pat = json_string_value(p);
-			if (fnmatch(pat, name, 0) == 0 || fnmatch(pat, full, 0) == 0)
-				return true;
-		}
+		const char *pat = json_string_value(p);
+		if (fnmatch(pat, familiar, FNM_PATHNAME) == 0 || fnmatch(pat, name, FNM_PATHNAME) == 0)
+			return true;
 	}
 	return false;
 }
 
-static bool label_matches(struct berth_engine *e, const struct berth_image *img, json_t *wanted)
+/* The names of refs that the reference filter keeps (all without one): a
+ * new NULL-terminated array of borrowed strings. */
+static char **matching_refs(char **refs, json_t *patterns)
 {
-	json_t *config = NULL;
-	struct berth_error ignored = { 0 };
-	berth_engine_image_config(e, img->id, &config, &ignored);
-	json_t *labels = json_object_get(json_object_get(config, "config"), "Labels");
-	bool all = true;
+	size_t n = 0;
+	while (refs && refs[n])
+		n++;
+	char **out = calloc(n + 1, sizeof(*out));
+	size_t k = 0;
+	for (size_t i = 0; out && i < n; i++)
+		if (json_array_size(patterns) == 0 || reference_matches(refs[i], patterns))
+			out[k++] = refs[i];
+	return out;
+}
+
+/* label=k or label=k=v: every one must hold. */
+static bool labels_match(json_t *labels, json_t *wanted)
+{
 	size_t i;
 	json_t *w;
 	json_array_foreach(wanted, i, w) {
 		const char *s = json_string_value(w), *eq = strchr(s, '=');
-		char key[256];
+		char key[1024];
 		snprintf(key, sizeof(key), "%.*s", (int) (eq ? eq - s : (long) strlen(s)), s);
 		json_t *v = json_object_get(labels, key);
 		if (!v || (eq && (!json_is_string(v) || strcmp(json_string_value(v), eq + 1) != 0)))
-			all = false;
-	}
-	json_decref(config);
-	return all;
-}
-
-static bool image_selected(struct api_request *req, const struct berth_image *img, json_t *filters)
-{
-	json_t *dangling = json_object_get(filters, "dangling");
-	if (json_array_size(dangling)) {
-		bool want = strcmp(json_string_value(json_array_get(dangling, 0)), "true") == 0 ||
-			    strcmp(json_string_value(json_array_get(dangling, 0)), "1") == 0;
-		if (want != (img->tags == NULL || img->tags[0] == NULL))
 			return false;
 	}
-	json_t *refs = json_object_get(filters, "reference");
-	if (json_array_size(refs) && !reference_matches(img, refs))
-		return false;
-	json_t *labels = json_object_get(filters, "label");
-	if (json_array_size(labels) && !label_matches(req->engine, img, labels))
-		return false;
 	return true;
+}
+
+struct list_filters {
+	json_t *refs, *labels;
+	int dangling;		/* -1: no filter */
+	bool before_set, since_set;
+	int64_t before, since;	/* created of the images named */
+	int64_t until;		/* 0: no filter */
+};
+
+static int64_t image_created(struct berth_engine *e, const char *id, json_t **ret_config)
+{
+	json_t *config = NULL;
+	struct berth_error ignored = { 0 };
+	berth_engine_image_config(e, id, &config, &ignored);
+	int64_t t = api_parse_rfc3339(json_string_value(json_object_get(config, "created")));
+	if (ret_config)
+		*ret_config = config;
+	else
+		json_decref(config);
+	return t;
+}
+
+/* before=/since=: an image's name or ID, as the filter's reference point. */
+static int filter_image_created(struct api_request *req, json_t *filters, const char *key, bool *ret_set,
+				int64_t *ret, struct berth_error *err)
+{
+	json_t *v = json_object_get(filters, key);
+	if (json_array_size(v) == 0)
+		return 0;
+	char id[BERTH_DIGEST_MAX];
+	int r = berth_engine_image_lookup(req->engine, json_string_value(json_array_get(v, 0)), id, err);
+	if (r < 0)
+		return r;
+	*ret = image_created(req->engine, id, NULL);
+	*ret_set = true;
+	return 0;
+}
+
+/* until=: Unix seconds (with a fraction), RFC 3339, or a Go duration in
+ * s, m or h before now. */
+static int parse_until(const char *v, int64_t *ret, struct berth_error *err)
+{
+	char *end;
+	double d = strtod(v, &end);
+	if (end != v && *end == '\0') {
+		*ret = (int64_t) d;
+		return 0;
+	}
+	if (end != v && (strcmp(end, "s") == 0 || strcmp(end, "m") == 0 || strcmp(end, "h") == 0)) {
+		int unit = *end == 's' ? 1 : *end == 'm' ? 60 : 3600;
+		*ret = (int64_t) time(NULL) - (int64_t) (d * unit);
+		return 0;
+	}
+	int64_t t = api_parse_rfc3339(v);
+	if (t == 0)
+		return berth_error_set(err, EINVAL, "invalid filter 'until=%s': want a timestamp or a duration", v);
+	*ret = t;
+	return 0;
+}
+
+static int list_filters_parse(struct api_request *req, json_t *filters, struct list_filters *f,
+			      struct berth_error *err)
+{
+	static const char *const accepted[] = { "dangling", "label", "before", "since", "reference", "until" };
+	const char *key;
+	json_t *v;
+	json_object_foreach(filters, key, v) {
+		bool ok = false;
+		for (size_t i = 0; i < sizeof(accepted) / sizeof(*accepted); i++)
+			ok = ok || strcmp(key, accepted[i]) == 0;
+		if (!ok)
+			return berth_error_set(err, EINVAL, "invalid filter '%s'", key);
+	}
+	*f = (struct list_filters){ .dangling = -1 };
+	f->refs = json_object_get(filters, "reference");
+	f->labels = json_object_get(filters, "label");
+	json_t *d = json_object_get(filters, "dangling");
+	size_t i;
+	json_array_foreach(d, i, v) {
+		const char *s = json_string_value(v);
+		int want = strcasecmp(s, "true") == 0 || strcmp(s, "1") == 0	 ? 1
+			   : strcasecmp(s, "false") == 0 || strcmp(s, "0") == 0 ? 0
+										  : -1;
+		if (want < 0 || (f->dangling >= 0 && f->dangling != want))
+			return berth_error_set(err, EINVAL, "invalid filter 'dangling=%s'", s);
+		f->dangling = want;
+	}
+	int r = filter_image_created(req, filters, "before", &f->before_set, &f->before, err);
+	if (r == 0)
+		r = filter_image_created(req, filters, "since", &f->since_set, &f->since, err);
+	json_t *u = json_array_get(json_object_get(filters, "until"), 0);
+	if (r == 0 && u)
+		r = parse_until(json_string_value(u), &f->until, err);
+	return r;
+}
+
+/* One image as dockerd lists it, or NULL when the filters drop it. */
+static json_t *list_one(struct api_request *req, const struct berth_image *img, const struct list_filters *f)
+{
+	json_t *config = NULL, *out = NULL;
+	int64_t created = image_created(req->engine, img->id, &config);
+	json_t *labels = json_object_get(json_object_get(config, "config"), "Labels");
+	struct berth_image view = *img;
+	view.tags = matching_refs(img->tags, f->refs);
+	view.digests = matching_refs(img->digests, f->refs);
+	bool keep = view.tags && view.digests;
+	if (keep && !view.tags[0] && !view.digests[0])
+		/* No name (left): dangling=false and reference= drop it. */
+		keep = f->dangling != 0 && json_array_size(f->refs) == 0;
+	else if (keep && f->dangling == 1 && view.tags[0])
+		keep = false;
+	if (keep && json_array_size(f->labels) && !labels_match(labels, f->labels))
+		keep = false;
+	if (keep && ((f->before_set && created >= f->before) || (f->since_set && created <= f->since) ||
+		     (f->until && created >= f->until)))
+		keep = false;
+	if (keep)
+		out = api_image_summary(req->engine, &view, req->version);
+	free(view.tags);
+	free(view.digests);
+	json_decref(config);
+	return out;
 }
 
 static enum MHD_Result images_list(struct api_request *req)
 {
 	struct berth_error err = { 0 };
 	_cleanup_json_ json_t *filters = NULL;
+	struct list_filters f = { 0 };
 	struct berth_image *imgs = NULL;
 	size_t n = 0;
-	if (api_query_filters(req, &filters, &err) < 0 || berth_images_list(req->engine->db, &imgs, &n, &err) < 0)
+	if (api_query_filters(req, &filters, &err) < 0 || list_filters_parse(req, filters, &f, &err) < 0 ||
+	    berth_images_list(req->engine->db, &imgs, &n, &err) < 0)
 		return api_reply_error(req, &err);
 	json_t *out = json_array();
-	for (size_t i = 0; i < n; i++)
-		if (image_selected(req, &imgs[i], filters))
-			json_array_append_new(out, api_image_summary(req->engine, &imgs[i], req->version));
+	for (size_t i = 0; i < n; i++) {
+		json_t *summary = list_one(req, &imgs[i], &f);
+		if (summary)
+			json_array_append_new(out, summary);
+	}
 	berth_images_free(imgs, n);
 	return api_reply_json(req, MHD_HTTP_OK, out);
 }

@@ -139,6 +139,12 @@ static enum MHD_Result auth(struct api_request *req)
 	_cleanup_registry_credentials_ struct berth_registry_credentials creds = { 0 };
 	struct berth_error err = { 0 };
 	char host[512];
+	/* dockerd refuses an empty body; taken as "no credentials", it would
+	 * be a login to Docker Hub. */
+	if (!req->body || strspn(req->body, " \t\r\n") == req->body_len)
+		return api_reply_message(req, MHD_HTTP_BAD_REQUEST,
+					 "auth request body: empty; want a JSON object with username, password and "
+					 "serveraddress");
 	if (berth_registry_auth_decode_body(req->body ? req->body : "", req->body_len, &creds, &err) < 0)
 		return api_reply_error(req, &err);
 	server_host(creds.server_address ? creds.server_address : "", host);
