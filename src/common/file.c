@@ -63,7 +63,8 @@ int berth_read_file_at(int dirfd, const char *path, size_t max_size, char **ret,
 	_cleanup_free_ char *buf = NULL;
 	size_t cap = 4096, len = 0;
 
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* "" reads dirfd itself: a file opened safely inside a root. */
+	fd = *path ? openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY) : fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0)
 		return berth_error_sys(err, errno, "open %s", path);
 	/* Room for max_size bytes, one more to notice a larger file, and the NUL. */

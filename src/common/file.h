@@ -20,7 +20,8 @@ int berth_write_file_atomic(int dirfd, const char *name, const void *data, size_
 			    unsigned flags, struct berth_error *err);
 
 /* Read at most max_size bytes of dirfd/path into a NUL-terminated malloc'ed
- * buffer; a larger file is an error (EFBIG), so outside input stays bounded. */
+ * buffer; a larger file is an error (EFBIG), so outside input stays bounded.
+ * An empty path reads dirfd itself, from where it stands. */
 int berth_read_file_at(int dirfd, const char *path, size_t max_size, char **ret, size_t *ret_len,
 		       struct berth_error *err);
 
