@@ -94,6 +94,7 @@ int berth_cmd_history(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_tag(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_rmi(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_image_prune(struct berth_cli *cli, int argc, char **argv);
+int berth_cmd_system_prune(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_pull(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_login(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_logout(struct berth_cli *cli, int argc, char **argv);

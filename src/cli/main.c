@@ -256,6 +256,7 @@ static const struct command image_commands[] = {
 static const struct command system_commands[] = {
 	{ "events", berth_cmd_events, "Get real time events from the server" },
 	{ "info", berth_cmd_info, "Display system-wide information" },
+	{ "prune", berth_cmd_system_prune, "Remove unused data" },
 };
 
 struct group {

@@ -248,3 +248,29 @@ make_dangling() {
 	run berth images -q
 	[ -z "$output" ]
 }
+
+@test "system prune: docker's warning, the dangling image goes, -a the rest; the report ends with the total" {
+	make_dangling
+
+	run --separate-stderr berth system prune <<<"n"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "WARNING! This will remove:" ]
+	[ "${lines[1]}" = "  - all stopped containers" ]
+	[ "${lines[2]}" = "  - all networks not used by at least one container" ]
+	[ "${lines[3]}" = "  - all dangling images" ]
+	[ "${lines[4]}" = "  - unused build cache" ]
+	[ "$(berth images -q | wc -l)" -eq 3 ]
+
+	run --separate-stderr berth system prune -f
+	[ "$status" -eq 0 ]
+	printf '%s\n' "${lines[@]}" | grep -qx "Deleted Images:"
+	printf '%s\n' "${lines[@]}" | grep -qx "deleted: $OLD"
+	[[ "${lines[-1]}" =~ ^Total\ reclaimed\ space:\ [0-9.]+[kMG]?B$ ]]
+	[ "$(berth images -q --no-trunc | sort -u)" = "$NEW" ]
+
+	run --separate-stderr berth system prune -a -f
+	[ "$status" -eq 0 ]
+	printf '%s\n' "${lines[@]}" | grep -qx "deleted: $NEW"
+	run berth images -q
+	[ -z "$output" ]
+}

@@ -390,6 +390,19 @@ Untagged: $REG/test/plain@$(layout_digest "$IMG" plain)"
 	assert_eq "$(ingest_files)" ""
 }
 
+@test "images: docker system prune -af removes every image and its layers" {
+	berthd_start
+	pull_ok "$REG/test/plain"
+	pull_ok "$REG/test/multi"
+	run dk system prune -af
+	echo "$output"
+	[ "$status" -eq 0 ]
+	assert_contains "$output" "deleted: $(id_of plain)"
+	[[ "${lines[-1]}" =~ ^Total\ reclaimed\ space:\ [0-9.]+[kMG]?B$ ]]
+	assert_eq "$(dk images -q)" ""
+	assert_nothing_stored
+}
+
 @test "images: /events: pull, tag, untag and delete with docker's Actor and names" {
 	local t0
 	t0=$(date +%s)

@@ -267,6 +267,22 @@ static enum MHD_Result events(struct api_request *req)
 	return api_stream_reply_pull(req, events_next, events_free, r);
 }
 
+/* POST /containers/prune, /networks/prune, /volumes/prune, /build/prune:
+ * berthd holds no containers, networks, volumes or build cache yet, so
+ * there is truthfully nothing to remove; answering lets `docker system
+ * prune` work.  Each moves to its own routes when the kind arrives. */
+static enum MHD_Result prune_nothing(struct api_request *req, const char *list_key)
+{
+	struct berth_error err = { 0 };
+	_cleanup_json_ json_t *filters = NULL;
+	if (api_query_filters(req, &filters, &err) < 0)
+		return api_reply_error(req, &err);
+	json_t *out = json_pack("{s:n}", list_key);
+	if (strcmp(list_key, "NetworksDeleted") != 0)
+		json_object_set_new(out, "SpaceReclaimed", json_integer(0));
+	return api_reply_json(req, MHD_HTTP_OK, out);
+}
+
 enum MHD_Result api_route_system(struct api_request *req, bool *handled)
 {
 	const char *m = req->method, *p = req->path;
@@ -281,6 +297,15 @@ enum MHD_Result api_route_system(struct api_request *req, bool *handled)
 		return auth(req);
 	if (strcmp(p, "/events") == 0 && strcmp(m, "GET") == 0)
 		return events(req);
+	if (strcmp(m, "POST") == 0) {
+		static const char *const prunes[][2] = { { "/containers/prune", "ContainersDeleted" },
+							 { "/networks/prune", "NetworksDeleted" },
+							 { "/volumes/prune", "VolumesDeleted" },
+							 { "/build/prune", "CachesDeleted" } };
+		for (size_t i = 0; i < sizeof(prunes) / sizeof(prunes[0]); i++)
+			if (strcmp(p, prunes[i][0]) == 0)
+				return prune_nothing(req, prunes[i][1]);
+	}
 	*handled = false;
 	return MHD_NO;
 }
