@@ -281,22 +281,29 @@ int berth_containers_resolve(struct berth_db *db, const char *what, char ret_id[
 	return berth_error_set(err, ENOENT, "No such container: %s", what);
 }
 
-static int update_json(struct berth_db *db, const char *sql, const char *id, json_t *value, struct berth_error *err)
+/* Run an UPDATE whose parameters are (value, id): -ENOENT when no row. */
+static int update_text(struct berth_db *db, const char *sql, const char *value, const char *id,
+		       struct berth_error *err)
 {
-	_cleanup_free_ char *text = dump(value);
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	if (!text)
-		return berth_error_sys(err, ENOMEM, "update container %s", id);
 	int r = berth_db_prepare(db, sql, &st, err);
 	if (r < 0)
 		return r;
-	berth_db_bind_text(st, 1, text);
+	berth_db_bind_text(st, 1, value);
 	berth_db_bind_text(st, 2, id);
 	if ((r = berth_db_step(db, st, err)) < 0)
 		return r;
 	if (sqlite3_changes(berth_db_handle(db)) == 0)
 		return berth_error_set(err, ENOENT, "No such container: %s", id);
 	return 0;
+}
+
+static int update_json(struct berth_db *db, const char *sql, const char *id, json_t *value, struct berth_error *err)
+{
+	_cleanup_free_ char *text = dump(value);
+	if (!text)
+		return berth_error_sys(err, ENOMEM, "update container %s", id);
+	return update_text(db, sql, text, id, err);
 }
 
 int berth_containers_set_state(struct berth_db *db, const char *id, json_t *state, struct berth_error *err)
@@ -314,7 +321,6 @@ int berth_containers_rename(struct berth_db *db, const char *id, const char *nam
 {
 	const char *bare = name[0] == '/' ? name + 1 : name;
 	char owner[BERTH_CONTAINER_ID_LEN + 1];
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	if (!berth_container_name_valid(bare))
 		return berth_error_set(err, EINVAL, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are "
 						    "allowed",
@@ -324,17 +330,9 @@ int berth_containers_rename(struct berth_db *db, const char *id, const char *nam
 		return strcmp(owner, id) == 0 ? berth_error_set(err, EINVAL, "Renaming a container with the same name as "
 									    "its current name")
 					      : name_conflict(bare, owner, err);
-	if (r == 0)
-		r = berth_db_prepare(db, "UPDATE containers SET name = ? WHERE id = ?", &st, err);
 	if (r < 0)
 		return r;
-	berth_db_bind_text(st, 1, bare);
-	berth_db_bind_text(st, 2, id);
-	if ((r = berth_db_step(db, st, err)) < 0)
-		return r;
-	if (sqlite3_changes(berth_db_handle(db)) == 0)
-		return berth_error_set(err, ENOENT, "No such container: %s", id);
-	return 0;
+	return update_text(db, "UPDATE containers SET name = ? WHERE id = ?", bare, id, err);
 }
 
 int berth_containers_delete(struct berth_db *db, const char *id, struct berth_error *err)
