@@ -1,4 +1,5 @@
 #include "engine.h"
+#include "engine_containers.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -60,6 +61,12 @@ static int open_stores(struct berth_engine *e, const struct berth_engine_options
 	 * stay, for the next pull of the same blob to resume. */
 	if (r == 0)
 		r = berth_snapshotter_reconcile(e->snapshots, err);
+	/* Volumes: rows and directories made to agree (interrupted creates
+	 * and removals finished, see volumes.h). */
+	if (r == 0)
+		r = berth_volumes_open(e->db, e->root_fd, e->root, &e->volumes, err);
+	if (r == 0)
+		r = berth_volumes_reconcile(e->volumes, NULL, err);
 	return r;
 }
 
@@ -89,6 +96,8 @@ int berth_engine_open(const struct berth_engine_options *o, struct berth_engine 
 		r = open_stores(e, o, err);
 	if (r == 0)
 		r = berth_events_new(&e->events, err);
+	if (r == 0)
+		r = berth_engine_containers_open(e, o, err);
 	if (r < 0) {
 		berth_engine_close(e);
 		return r;
@@ -113,7 +122,9 @@ void berth_engine_close(struct berth_engine *e)
 		return;
 	if (e->events)
 		berth_events_close(e->events);
+	berth_engine_containers_close(e);
 	berth_events_free(e->events);
+	berth_volumes_free(e->volumes);
 	berth_snapshotter_free(e->snapshots);
 	berth_content_free(e->content);
 	berth_registries_free(e->registries);
@@ -134,6 +145,7 @@ void berth_engine_shutdown(struct berth_engine *e)
 	e->shutting_down = 1;
 	if (e->events)
 		berth_events_close(e->events);
+	berth_engine_containers_wake(e);
 }
 
 int berth_engine_gc(struct berth_engine *e, unsigned flags, struct berth_gc_stats *ret, struct berth_error *err)

@@ -22,6 +22,7 @@
 #include "pull.h"
 #include "registries_conf.h"
 #include "snapshot.h"
+#include "volumes.h"
 
 struct berth_engine_options {
 	const char *root;		/* /var/lib/berth */
@@ -33,6 +34,8 @@ struct berth_engine_options {
 	int max_concurrent_downloads;	/* 0: 3 */
 	int pull_attempts;		/* 0: 5 */
 	int pull_retry_base_ms;		/* 0: 1000 */
+	const char *runtime;		/* the OCI runtime; NULL: berth-runtime */
+	const char *shim;		/* NULL: berth-shim */
 };
 
 struct berth_engine {
@@ -42,6 +45,7 @@ struct berth_engine {
 	struct berth_db *db;
 	struct berth_content *content;
 	struct berth_snapshotter *snapshots;
+	struct berth_volumes *volumes; /* volumes.c: docker volumes of the local driver */
 	struct berth_registries *registries;
 	struct berth_events *events;
 	struct berth_pull_env pull_env;
@@ -50,6 +54,7 @@ struct berth_engine {
 	pthread_rwlock_t gc_lock;
 	int64_t started_nano;
 	volatile int shutting_down;
+	struct engine_containers *containers; /* engine_containers.c */
 };
 
 /* Stop what runs (pulls, event streams) so that the daemon can exit. */
@@ -105,6 +110,15 @@ int berth_engine_image_config(struct berth_engine *e, const char *id, json_t **r
 /* Remove what no image needs; holds the GC lock exclusively.  flags:
  * berth_gc_flags. */
 int berth_engine_gc(struct berth_engine *e, unsigned flags, struct berth_gc_stats *ret, struct berth_error *err);
+
+/* ---- volumes (volumes.c; the rest of their API is in volumes.h) ---- */
+
+/* The host directory of named volume `name`, created when missing (as
+ * `docker run -v name:/x` does) and its driver options mounted; *ret_path
+ * is malloc'ed.  berth_engine_volume_path_cb is the same with the engine
+ * as a void *: container_spec.h's volume_path callback (volume_ctx = e). */
+int berth_engine_volume_path(struct berth_engine *e, const char *name, char **ret_path, struct berth_error *err);
+int berth_engine_volume_path_cb(void *engine, const char *name, char **ret_path, struct berth_error *err);
 
 static inline void berth_engine_closep(struct berth_engine **e)
 {

@@ -170,6 +170,31 @@ int berth_shim_request(const char *state_dir, const char *request, int timeout_m
 	return 0;
 }
 
+int berth_shim_wait_begin(const char *state_dir, int *ret_fd, struct berth_error *err)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/control.sock", state_dir);
+	_cleanup_close_ int sock = berth_unix_connect(path, err);
+	if (sock < 0)
+		return sock;
+	int r = berth_write_all(sock, "wait\n", 5);
+	if (r < 0)
+		return berth_error_sys(err, -r, "shim %s: send wait", state_dir);
+	*ret_fd = berth_steal_fd(&sock);
+	return 0;
+}
+
+int berth_shim_wait_end(int fd, int *ret_code, struct berth_error *err)
+{
+	char reply[256];
+	int r = read_line(fd, -1, reply, sizeof(reply), err, "wait");
+	if (r < 0)
+		return r;
+	if (sscanf(reply, "exited %d", ret_code) != 1)
+		return berth_error_set(err, EPROTO, "wait: the shim answered \"%.100s\"", reply);
+	return 0;
+}
+
 int berth_shim_read_exit(const char *state_dir, const char *name, int *code, int64_t *when_nano,
 			 struct berth_error *err)
 {

@@ -38,6 +38,13 @@ int berth_shim_spawn(const struct berth_shim_options *o, pid_t *ret_pid, struct 
 int berth_shim_request(const char *state_dir, const char *request, int timeout_ms, char *reply, size_t size,
 		       struct berth_error *err);
 
+/* Send `wait` on a connection of its own (before start or kill, so the
+ * exit cannot be missed); *ret_fd is read with berth_shim_wait_end. */
+int berth_shim_wait_begin(const char *state_dir, int *ret_fd, struct berth_error *err);
+/* Block until the container exits: its code; -EPIPE when the shim went
+ * away without answering. */
+int berth_shim_wait_end(int fd, int *ret_code, struct berth_error *err);
+
 /* The exit the shim recorded: 1 with *code and *when_nano, 0 when there is
  * none yet. */
 int berth_shim_read_exit(const char *state_dir, const char *name, int *code, int64_t *when_nano,

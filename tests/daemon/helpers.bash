@@ -33,6 +33,7 @@ source "$_DAEMON_TESTS/../registry/registry.bash"
 
 BERTHD=${BERTHD:-$_BERTH_TOP/build/src/daemon/berthd}
 BERTH_RUNTIME=${BERTH_RUNTIME:-$(dirname "$(dirname "$BERTHD")")/runtime-main/berth-runtime}
+BERTH_SHIM=${BERTH_SHIM:-$(dirname "$(dirname "$BERTHD")")/shim/berth-shim}
 DOCKER=${DOCKER:-/usr/local/bin/docker}
 EVILIMAGE=("$REGISTRY_PYTHON" "$_DAEMON_TESTS/evilimage.py")
 # How long one docker command may take before the test gives up on it: a
@@ -55,10 +56,13 @@ require_binaries() {
 # once into the run's temp dir (a rebuild during the run would otherwise
 # make single tests fail while they are relinked).
 snapshot_binaries() {
-	local src dst
-	for src in "$BERTHD" "$BERTH_RUNTIME"; do
+	local src dst dir=$BATS_RUN_TMPDIR/daemon-tests-bin
+	# side by side, as installed: berthd finds berth-runtime and berth-shim
+	# next to itself
+	mkdir -p "$dir"
+	for src in "$BERTHD" "$BERTH_RUNTIME" "$BERTH_SHIM"; do
 		[ -x "$src" ] || continue
-		dst=$BATS_RUN_TMPDIR/daemon-tests-$(basename "$src")
+		dst=$dir/$(basename "$src")
 		[ "$src" = "$dst" ] && continue
 		if [ ! -x "$dst" ]; then
 			cp "$src" "$dst.tmp.$$" && chmod 0755 "$dst.tmp.$$" && mv "$dst.tmp.$$" "$dst" || {
@@ -68,10 +72,11 @@ snapshot_binaries() {
 		fi
 		case "$src" in
 		"$BERTHD") BERTHD=$dst ;;
+		"$BERTH_SHIM") BERTH_SHIM=$dst ;;
 		*) BERTH_RUNTIME=$dst ;;
 		esac
 	done
-	export BERTHD BERTH_RUNTIME
+	export BERTHD BERTH_RUNTIME BERTH_SHIM
 }
 
 # ---------------------------------------------------------------- per test

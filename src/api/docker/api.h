@@ -96,6 +96,10 @@ enum MHD_Result api_stream_reply_pull(struct api_request *req, json_t *(*next)(v
 
 enum MHD_Result api_route_system(struct api_request *req, bool *handled);
 enum MHD_Result api_route_images(struct api_request *req, bool *handled);
+enum MHD_Result api_route_volumes(struct api_request *req, bool *handled);
+enum MHD_Result api_route_containers(struct api_request *req, bool *handled);
+/* GET /containers/{id}/logs (container_logs.c); the ID in req->param */
+enum MHD_Result api_container_logs(struct api_request *req);
 
 /* JSON views of images (image_json.c) */
 /* RFC 3339 ("2024-01-01T00:00:00.5+01:00") -> Unix seconds; 0 if unreadable. */

@@ -37,6 +37,10 @@ static enum MHD_Result dispatch(struct api_request *req)
 	r = api_route_system(req, &handled);
 	if (!handled)
 		r = api_route_images(req, &handled);
+	if (!handled)
+		r = api_route_volumes(req, &handled);
+	if (!handled)
+		r = api_route_containers(req, &handled);
 	if (handled)
 		return r;
 	berth_error_set(&err, ENOENT, "page not found");

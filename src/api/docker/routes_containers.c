@@ -1,0 +1,300 @@
+/* The /containers endpoints: create, start, stop, kill, wait, delete, inspect, list,
+ * attach (hijacked with 101 UPGRADED) and logs. */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "cleanup.h"
+#include "engine_containers.h"
+#include "json.h"
+#include "log.h"
+
+/* "/containers/ID/SUFFIX" -> ID in req->param */
+static bool match_id(struct api_request *req, const char *suffix)
+{
+	const char *p = req->path + strlen("/containers/");
+	size_t n = strlen(p), s = strlen(suffix);
+	if (n <= s || strcmp(p + n - s, suffix) != 0 || memchr(p, '/', n - s))
+		return false;
+	snprintf(req->param, sizeof(req->param), "%.*s", (int) (n - s), p);
+	return true;
+}
+
+static enum MHD_Result reply_empty(struct api_request *req, unsigned status)
+{
+	return api_reply_json(req, status, NULL);
+}
+
+static enum MHD_Result container_create(struct api_request *req)
+{
+	struct berth_error err = { 0 };
+	_cleanup_json_ json_t *body = NULL;
+	char id[65];
+	if (api_body_json(req, &body, &err) < 0 ||
+	    berth_engine_container_create(req->engine, api_query(req, "name"), body, id, &err) < 0)
+		return api_reply_error(req, &err);
+	return api_reply_json(req, MHD_HTTP_CREATED, json_pack("{s:s, s:[]}", "Id", id, "Warnings"));
+}
+
+static enum MHD_Result container_start(struct api_request *req)
+{
+	struct berth_error err = { 0 };
+	int r = berth_engine_container_start(req->engine, req->param, &err);
+	if (r == -EALREADY)
+		return reply_empty(req, MHD_HTTP_NOT_MODIFIED);
+	return r < 0 ? api_reply_error(req, &err) : reply_empty(req, MHD_HTTP_NO_CONTENT);
+}
+
+static enum MHD_Result container_stop(struct api_request *req)
+{
+	struct berth_error err = { 0 };
+	const char *t = api_query(req, "t");
+	int r = berth_engine_container_stop(req->engine, req->param, t && *t ? atoi(t) : -1, api_query(req, "signal"),
+					    &err);
+	if (r == -EALREADY)
+		return reply_empty(req, MHD_HTTP_NOT_MODIFIED);
+	return r < 0 ? api_reply_error(req, &err) : reply_empty(req, MHD_HTTP_NO_CONTENT);
+}
+
+static enum MHD_Result container_kill(struct api_request *req)
+{
+	struct berth_error err = { 0 };
+	if (berth_engine_container_kill(req->engine, req->param, api_query(req, "signal"), &err) < 0)
+		return api_reply_error(req, &err);
+	return reply_empty(req, MHD_HTTP_NO_CONTENT);
+}
+
+static enum MHD_Result container_delete(struct api_request *req)
+{
+	struct berth_error err = { 0 };
+	if (berth_engine_container_remove(req->engine, req->param, api_query_bool(req, "force", false), &err) < 0)
+		return api_reply_error(req, &err);
+	return reply_empty(req, MHD_HTTP_NO_CONTENT);
+}
+
+static enum MHD_Result container_inspect(struct api_request *req)
+{
+	struct berth_error err = { 0 };
+	json_t *out = NULL;
+	if (berth_engine_container_inspect(req->engine, req->param, &out, &err) < 0)
+		return api_reply_error(req, &err);
+	return api_reply_json(req, MHD_HTTP_OK, out);
+}
+
+static enum MHD_Result container_list(struct api_request *req)
+{
+	struct berth_error err = { 0 };
+	_cleanup_json_ json_t *filters = NULL;
+	json_t *out = NULL;
+	const char *limit = api_query(req, "limit");
+	if (api_query_filters(req, &filters, &err) < 0 ||
+	    berth_engine_container_list(req->engine, api_query_bool(req, "all", false), limit ? atoi(limit) : 0, filters,
+					&out, &err) < 0)
+		return api_reply_error(req, &err);
+	return api_reply_json(req, MHD_HTTP_OK, out);
+}
+
+/* ---- wait: the headers at once, the body at the exit ---- */
+
+struct wait_stream {
+	struct berth_engine *engine;
+	struct berth_container_waiter w;
+	int step;
+	bool finished;
+};
+
+static ssize_t wait_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	(void) pos;
+	struct wait_stream *s = cls;
+	if (s->step == 0) {
+		/* whitespace, so that the headers go out now: the docker CLI
+		 * starts the container only once they came back */
+		s->step = 1;
+		buf[0] = ' ';
+		return 1;
+	}
+	if (s->step == 2)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	int64_t code = 0;
+	berth_engine_container_wait_finish(s->engine, &s->w, &code);
+	s->finished = true;
+	s->step = 2;
+	int n = snprintf(buf, max, "{\"Error\":null,\"StatusCode\":%lld}\n", (long long) code);
+	return n < 0 || (size_t) n >= max ? MHD_CONTENT_READER_END_WITH_ERROR : n;
+}
+
+static void wait_free(void *cls)
+{
+	struct wait_stream *s = cls;
+	if (!s->finished) {
+		/* the client left before the exit: give the waiter back */
+		s->w.done = true;
+		int64_t code;
+		berth_engine_container_wait_finish(s->engine, &s->w, &code);
+	}
+	free(s);
+}
+
+static enum MHD_Result container_wait(struct api_request *req)
+{
+	struct berth_error err = { 0 };
+	struct wait_stream *s = calloc(1, sizeof(*s));
+	if (!s)
+		return MHD_NO;
+	s->engine = req->engine;
+	if (berth_engine_container_wait_prepare(req->engine, req->param, api_query(req, "condition"), &s->w, &err) < 0) {
+		free(s);
+		return api_reply_error(req, &err);
+	}
+	struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 256, wait_read, s, wait_free);
+	if (!r) {
+		wait_free(s);
+		return MHD_NO;
+	}
+	api_add_common_headers(r);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	enum MHD_Result res = MHD_queue_response(req->conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return res;
+}
+
+/* ---- attach: 101, then bytes both ways between the client and the shim ---- */
+
+struct attach_session {
+	struct berth_engine *engine;
+	char id[4096];
+	bool in, out, err;
+};
+
+static void pump(int from, int to, bool *open_from)
+{
+	char buf[32768];
+	ssize_t n = read(from, buf, sizeof(buf));
+	if (n <= 0) {
+		*open_from = false;
+		shutdown(to, SHUT_WR);
+		return;
+	}
+	for (ssize_t off = 0; off < n;) {
+		ssize_t w = write(to, buf + off, (size_t) (n - off));
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			*open_from = false;
+			return;
+		}
+		off += w;
+	}
+}
+
+/* Until the shim ends the container's side (its exit), copy both ways;
+ * a daemon that stops lets go (the container goes on). */
+static void proxy(struct berth_engine *e, int client, int shim)
+{
+	bool client_open = true, shim_open = true;
+	while (shim_open && !e->shutting_down) {
+		struct pollfd p[2] = { { .fd = shim, .events = POLLIN }, { .fd = client_open ? client : -1, .events = POLLIN } };
+		int n = poll(p, 2, 500);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n <= 0)
+			continue;
+		if (p[0].revents)
+			pump(shim, client, &shim_open);
+		if (client_open && p[1].revents)
+			pump(client, shim, &client_open);
+	}
+}
+
+static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, const char *extra_in,
+		       size_t extra_in_size, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
+{
+	(void) conn;
+	(void) con_cls;
+	struct attach_session *a = cls;
+	struct berth_error err = { 0 };
+	int shim = -1;
+	bool tty = false;
+	if (berth_engine_container_attach(a->engine, a->id, a->in, a->out, a->err, &shim, &tty, &err) == 0) {
+		if (extra_in_size > 0 && write(shim, extra_in, extra_in_size) < 0)
+			berth_debug("attach %s: %s", a->id, strerror(errno));
+		proxy(a->engine, sock, shim);
+		close(shim);
+	} else {
+		berth_debug("attach %s: %s", a->id, err.msg);
+	}
+	free(a);
+	MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+}
+
+static enum MHD_Result container_attach(struct api_request *req)
+{
+	struct berth_error err = { 0 };
+	struct berth_container_io io;
+	if (berth_engine_container_io(req->engine, req->param, &io, &err) < 0)
+		return api_reply_error(req, &err);
+	struct attach_session *a = calloc(1, sizeof(*a));
+	if (!a)
+		return MHD_NO;
+	a->engine = req->engine;
+	snprintf(a->id, sizeof(a->id), "%s", io.id);
+	a->in = api_query_bool(req, "stdin", false);
+	a->out = api_query_bool(req, "stdout", false);
+	a->err = api_query_bool(req, "stderr", false);
+	struct MHD_Response *r = MHD_create_response_for_upgrade(on_upgrade, a);
+	if (!r) {
+		free(a);
+		return MHD_NO;
+	}
+	api_add_common_headers(r);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_UPGRADE, "tcp");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				io.tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream");
+	enum MHD_Result res = MHD_queue_response(req->conn, MHD_HTTP_SWITCHING_PROTOCOLS, r);
+	MHD_destroy_response(r);
+	return res;
+}
+
+enum MHD_Result api_route_containers(struct api_request *req, bool *handled)
+{
+	const char *m = req->method, *p = req->path;
+	*handled = true;
+	if (strcmp(p, "/containers/create") == 0 && strcmp(m, "POST") == 0)
+		return container_create(req);
+	if (strcmp(p, "/containers/json") == 0 && strcmp(m, "GET") == 0)
+		return container_list(req);
+	if (strncmp(p, "/containers/", 12) != 0 || strlen(p) <= 12) {
+		*handled = false;
+		return MHD_NO;
+	}
+	if (strcmp(m, "POST") == 0) {
+		if (match_id(req, "/start"))
+			return container_start(req);
+		if (match_id(req, "/stop"))
+			return container_stop(req);
+		if (match_id(req, "/kill"))
+			return container_kill(req);
+		if (match_id(req, "/wait"))
+			return container_wait(req);
+		if (match_id(req, "/attach"))
+			return container_attach(req);
+	}
+	if (strcmp(m, "GET") == 0 && match_id(req, "/json"))
+		return container_inspect(req);
+	if (strcmp(m, "GET") == 0 && match_id(req, "/logs"))
+		return api_container_logs(req);
+	if (strcmp(m, "DELETE") == 0 && !strchr(p + 12, '/')) {
+		snprintf(req->param, sizeof(req->param), "%s", p + 12);
+		return container_delete(req);
+	}
+	*handled = false;
+	return MHD_NO;
+}

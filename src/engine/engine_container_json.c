@@ -1,0 +1,294 @@
+/* docker inspect and docker ps documents of containers. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "container_rootfs.h"
+#include "container_spec.h"
+#include "engine_containers_internal.h"
+#include "json.h"
+
+static int64_t parse_time(const char *s)
+{
+	struct tm tm = { 0 };
+	long long nsec = 0;
+	if (!s || sscanf(s, "%d-%d-%dT%d:%d:%d.%lld", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+			 &tm.tm_sec, &nsec) < 6 ||
+	    tm.tm_year < 1970)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t) timegm(&tm) * 1000000000 + nsec;
+}
+
+/* go-units' HumanDuration, which `docker ps` shows. */
+static void human_duration(int64_t seconds, char out[64])
+{
+	int64_t minutes = seconds / 60, hours = minutes / 60;
+	if (seconds < 1)
+		snprintf(out, 64, "Less than a second");
+	else if (seconds == 1)
+		snprintf(out, 64, "1 second");
+	else if (seconds < 60)
+		snprintf(out, 64, "%lld seconds", (long long) seconds);
+	else if (minutes == 1)
+		snprintf(out, 64, "About a minute");
+	else if (minutes < 60)
+		snprintf(out, 64, "%lld minutes", (long long) minutes);
+	else if (hours == 1)
+		snprintf(out, 64, "About an hour");
+	else if (hours < 48)
+		snprintf(out, 64, "%lld hours", (long long) hours);
+	else if (hours < 24 * 7 * 2)
+		snprintf(out, 64, "%lld days", (long long) hours / 24);
+	else if (hours < 24 * 30 * 2)
+		snprintf(out, 64, "%lld weeks", (long long) hours / 24 / 7);
+	else if (hours < 24 * 365 * 2)
+		snprintf(out, 64, "%lld months", (long long) hours / 24 / 30);
+	else
+		snprintf(out, 64, "%lld years", (long long) hours / 24 / 365);
+}
+
+static void status_text(const struct berth_container_record *c, char out[128])
+{
+	json_t *st = c->state;
+	const char *status = json_string_value(json_object_get(st, "Status"));
+	char d[64];
+	int64_t now = now_nano();
+	if (status && strcmp(status, "running") == 0) {
+		human_duration((now - parse_time(json_string_value(json_object_get(st, "StartedAt")))) / 1000000000, d);
+		snprintf(out, 128, "Up %s%s", d, json_is_true(json_object_get(st, "Paused")) ? " (Paused)" : "");
+	} else if (status && strcmp(status, "exited") == 0) {
+		human_duration((now - parse_time(json_string_value(json_object_get(st, "FinishedAt")))) / 1000000000, d);
+		snprintf(out, 128, "Exited (%lld) %s ago", (long long) json_integer_value(json_object_get(st, "ExitCode")), d);
+	} else {
+		snprintf(out, 128, "%s", status && strcmp(status, "created") == 0 ? "Created" : (status ? status : ""));
+	}
+}
+
+/* Path and Args as docker shows them: the command that runs. */
+static void path_args(const struct berth_container_record *c, const char **path, json_t **args)
+{
+	_cleanup_json_ json_t *empty = json_object();
+	json_t *all = NULL;
+	struct berth_error ignored = { 0 };
+	*path = "";
+	*args = json_array();
+	if (berth_container_args(empty, c->config, &all, &ignored) < 0)
+		return;
+	json_t *first = json_array_get(all, 0);
+	static __thread char buf[4096];
+	snprintf(buf, sizeof(buf), "%s", json_string_value(first));
+	*path = buf;
+	for (size_t i = 1; i < json_array_size(all); i++)
+		json_array_append(*args, json_array_get(all, i));
+	json_decref(all);
+}
+
+json_t *container_inspect_json(struct berth_engine *e, const struct berth_container_record *c)
+{
+	char dir[4096], file[4200], created[64];
+	const char *path;
+	json_t *args;
+	container_dir(e, c->id, dir);
+	format_time(c->created_nano, created);
+	path_args(c, &path, &args);
+	json_t *config = json_deep_copy(c->config);
+	if (json_string_length(json_object_get(config, "Hostname")) == 0) {
+		char h[16];
+		snprintf(h, sizeof(h), "%.12s", c->id);
+		json_object_set_new(config, "Hostname", json_string(h));
+	}
+	json_t *out = json_pack("{s:s, s:s, s:s, s:o, s:O, s:s}", "Id", c->id, "Created", created, "Path", path, "Args",
+				args, "State", c->state, "Image", c->image_id);
+	snprintf(file, sizeof(file), "%s/resolv.conf", dir);
+	json_object_set_new(out, "ResolvConfPath", json_string(file));
+	snprintf(file, sizeof(file), "%s/hostname", dir);
+	json_object_set_new(out, "HostnamePath", json_string(file));
+	snprintf(file, sizeof(file), "%s/hosts", dir);
+	json_object_set_new(out, "HostsPath", json_string(file));
+	snprintf(file, sizeof(file), "%s/%s-json.log", dir, c->id);
+	json_object_set_new(out, "LogPath", json_string(file));
+	snprintf(file, sizeof(file), "/%s", c->name);
+	json_object_set_new(out, "Name", json_string(file));
+	json_object_set_new(out, "RestartCount", json_integer(0));
+	json_object_set_new(out, "Driver", json_string(berth_snapshotter_driver(e->snapshots)));
+	json_object_set_new(out, "Platform", json_string("linux"));
+	json_object_set_new(out, "MountLabel", json_string(""));
+	json_object_set_new(out, "ProcessLabel", json_string(""));
+	json_object_set_new(out, "AppArmorProfile", json_string(""));
+	json_object_set_new(out, "ExecIDs", json_null());
+	json_object_set(out, "HostConfig", c->host_config);
+	json_t *graph = json_object();
+	if (!berth_snapshotter_full_trees(e->snapshots)) {
+		struct berth_image img = { 0 };
+		struct berth_error ignored = { 0 };
+		_cleanup_free_ char *lower = NULL;
+		if (berth_images_get(e->db, c->image_id, &img, &ignored) == 0 &&
+		    berth_container_rootfs_lowerdir(e->snapshots, dir, img.top_snapshot, &lower, &ignored) == 0)
+			json_object_set_new(graph, "LowerDir", json_string(lower));
+		berth_image_clear(&img);
+		snprintf(file, sizeof(file), "%s/rootfs", dir);
+		json_object_set_new(graph, "MergedDir", json_string(file));
+		snprintf(file, sizeof(file), "%s/upper", dir);
+		json_object_set_new(graph, "UpperDir", json_string(file));
+		snprintf(file, sizeof(file), "%s/work", dir);
+		json_object_set_new(graph, "WorkDir", json_string(file));
+	}
+	json_object_set_new(out, "GraphDriver",
+			    json_pack("{s:o, s:s}", "Data", graph, "Name", berth_snapshotter_driver(e->snapshots)));
+	json_object_set_new(out, "Mounts", json_array());
+	json_object_set_new(out, "Config", config);
+	json_object_set_new(out, "NetworkSettings",
+			    json_pack("{s:s, s:s, s:s, s:{}, s:{}}", "Bridge", "", "SandboxID", "", "SandboxKey", "", "Ports",
+				      "Networks"));
+	return out;
+}
+
+json_t *container_list_json(const struct berth_container_record *c)
+{
+	const char *path;
+	json_t *args, *v;
+	size_t i;
+	char name[300], status[128];
+	path_args(c, &path, &args);
+	char *command = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&command, &size);
+	if (f) {
+		fputs(path, f);
+		json_array_foreach(args, i, v) fprintf(f, " %s", json_string_value(v));
+		fclose(f);
+	}
+	json_decref(args);
+	snprintf(name, sizeof(name), "/%s", c->name);
+	status_text(c, status);
+	const char *net = json_string_value(json_object_get(c->host_config, "NetworkMode"));
+	json_t *row = json_pack("{s:s, s:[s], s:s, s:s, s:s, s:I, s:[], s:O, s:s, s:s, s:{s:s}, s:{s:{}}, s:[]}", "Id",
+				c->id, "Names", name, "Image", c->image ? c->image : "", "ImageID", c->image_id,
+				"Command", command ? command : "", "Created", (json_int_t) (c->created_nano / 1000000000),
+				"Ports", "Labels", json_object_get(c->config, "Labels"), "State",
+				json_string_value(json_object_get(c->state, "Status")), "Status", status, "HostConfig",
+				"NetworkMode", net ? net : "bridge", "NetworkSettings", "Networks", "Mounts");
+	free(command);
+	return row;
+}
+
+/* ---- the engine's calls ---- */
+
+int berth_engine_container_inspect(struct berth_engine *e, const char *what, json_t **ret, struct berth_error *err)
+{
+	char id[BERTH_CONTAINER_ID_LEN + 1];
+	_cleanup_container_record_ struct berth_container_record c = { 0 };
+	int r = berth_containers_resolve(e->db, what, id, err);
+	if (r == 0)
+		r = berth_containers_get(e->db, id, &c, err);
+	if (r < 0)
+		return r;
+	*ret = container_inspect_json(e, &c);
+	return *ret ? 0 : berth_error_sys(err, ENOMEM, "inspect %s", what);
+}
+
+static bool any_matches(json_t *values, bool (*match)(const char *v, const struct berth_container_record *c),
+			const struct berth_container_record *c)
+{
+	size_t i;
+	json_t *v;
+	if (!values)
+		return true;
+	json_array_foreach(values, i, v) if (match(json_string_value(v), c)) return true;
+	return false;
+}
+
+static bool match_id(const char *v, const struct berth_container_record *c)
+{
+	return v && strncmp(c->id, v, strlen(v)) == 0;
+}
+
+static bool match_name(const char *v, const struct berth_container_record *c)
+{
+	return v && strstr(c->name, v[0] == '/' ? v + 1 : v);
+}
+
+static bool match_status(const char *v, const struct berth_container_record *c)
+{
+	return v && strcmp(v, json_string_value(json_object_get(c->state, "Status"))) == 0;
+}
+
+static bool match_label(const char *v, const struct berth_container_record *c)
+{
+	if (!v)
+		return false;
+	json_t *labels = json_object_get(c->config, "Labels");
+	const char *eq = strchr(v, '=');
+	char key[512];
+	snprintf(key, sizeof(key), "%.*s", eq ? (int) (eq - v) : (int) strlen(v), v);
+	json_t *have = json_object_get(labels, key);
+	return have && (!eq || strcmp(json_string_value(have), eq + 1) == 0);
+}
+
+static bool match_ancestor(const char *v, const struct berth_container_record *c)
+{
+	return v && (strcmp(v, c->image ? c->image : "") == 0 || strcmp(v, c->image_id) == 0 ||
+		     strncmp(c->image_id + 7, v, strlen(v)) == 0);
+}
+
+static bool match_exited(const char *v, const struct berth_container_record *c)
+{
+	return v && strcmp(json_string_value(json_object_get(c->state, "Status")), "exited") == 0 &&
+	       atoll(v) == json_integer_value(json_object_get(c->state, "ExitCode"));
+}
+
+static int check_filters(json_t *filters, struct berth_error *err)
+{
+	static const char *const known[] = { "id", "name", "label", "status", "ancestor", "exited", NULL };
+	const char *key;
+	json_t *v;
+	json_object_foreach(filters, key, v)
+	{
+		const char *const *k = known;
+		while (*k && strcmp(*k, key) != 0)
+			k++;
+		if (!*k)
+			return berth_error_set(err, EINVAL, "invalid filter '%s'", key);
+	}
+	return 0;
+}
+
+int berth_engine_container_list(struct berth_engine *e, bool all, int limit, json_t *filters, json_t **ret,
+				struct berth_error *err)
+{
+	struct berth_container_record *v = NULL;
+	size_t n = 0;
+	int r = check_filters(filters, err);
+	if (r == 0)
+		r = berth_containers_list(e->db, &v, &n, err);
+	if (r < 0)
+		return r;
+	json_t *out = json_array();
+	/* a status or exited filter, or a limit, looks at stopped ones too */
+	if (limit > 0 || json_object_get(filters, "status") || json_object_get(filters, "exited"))
+		all = true;
+	for (size_t i = 0; i < n && (limit <= 0 || json_array_size(out) < (size_t) limit); i++) {
+		const struct berth_container_record *c = &v[i];
+		if (!all && !json_is_true(json_object_get(c->state, "Running")))
+			continue;
+		if (!any_matches(json_object_get(filters, "id"), match_id, c) ||
+		    !any_matches(json_object_get(filters, "name"), match_name, c) ||
+		    !any_matches(json_object_get(filters, "status"), match_status, c) ||
+		    !any_matches(json_object_get(filters, "ancestor"), match_ancestor, c) ||
+		    !any_matches(json_object_get(filters, "exited"), match_exited, c))
+			continue;
+		size_t j;
+		json_t *l;
+		bool labels_ok = true;
+		json_array_foreach(json_object_get(filters, "label"), j, l) labels_ok &= match_label(json_string_value(l), c);
+		if (labels_ok)
+			json_array_append_new(out, container_list_json(c));
+	}
+	berth_container_records_free(v, n);
+	*ret = out;
+	return 0;
+}

@@ -1,0 +1,87 @@
+/* Containers in the engine: docker's semantics (create, start, stop, kill,
+ * wait, remove, inspect, list) over the container store, the container's
+ * root file system, its config.json and its berth-shim.
+ *
+ * What runs is the shims' business; the engine keeps, per container it
+ * knows to be running, a monitor thread blocked in the shim's `wait`
+ * request.  When it answers, the exit is recorded (State, an event) and
+ * waiters are woken.  A daemon start re-adopts running containers: a shim
+ * that still answers gets a new monitor; one that is gone left its exit
+ * file (the container exited meanwhile) or nothing (the host rebooted or the
+ * shim was killed: the container is recorded as exited).
+ */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "error.h"
+
+int berth_engine_containers_open(struct berth_engine *e, const struct berth_engine_options *o,
+				 struct berth_error *err);
+/* Wake whoever waits on a container (attach, wait): the daemon stops. */
+void berth_engine_containers_wake(struct berth_engine *e);
+/* Stop watching (running containers go on, as docker's live restore). */
+void berth_engine_containers_close(struct berth_engine *e);
+
+/* POST /containers/create: body is the Config with HostConfig inside;
+ * name may be NULL.  *ret_id: the new container's ID. */
+int berth_engine_container_create(struct berth_engine *e, const char *name, json_t *body, char ret_id[65],
+				  struct berth_error *err);
+
+/* -EALREADY when it runs already (docker's 304). */
+int berth_engine_container_start(struct berth_engine *e, const char *what, struct berth_error *err);
+
+/* The stop signal, then SIGKILL after timeout seconds (< 0: the
+ * container's StopTimeout, else 10).  -EALREADY when it is not running. */
+int berth_engine_container_stop(struct berth_engine *e, const char *what, int timeout, const char *signal,
+				struct berth_error *err);
+
+/* signal NULL: SIGKILL.  -EBUSY (409) "is not running". */
+int berth_engine_container_kill(struct berth_engine *e, const char *what, const char *signal, struct berth_error *err);
+
+/* docker wait in two steps, so that an exit between the request and the
+ * start of the wait (the docker CLI starts the container once the wait's
+ * headers came back) is not missed: prepare notes where the container
+ * stands, finish blocks.  condition: "not-running" (default), "next-exit",
+ * "removed". */
+struct berth_container_waiter {
+	char id[65];
+	char condition[16];
+	uint64_t exits;
+	bool done;	  /* nothing to wait for */
+	int64_t code;
+};
+int berth_engine_container_wait_prepare(struct berth_engine *e, const char *what, const char *condition,
+					struct berth_container_waiter *w, struct berth_error *err);
+/* *ret_code: the exit code. */
+int berth_engine_container_wait_finish(struct berth_engine *e, struct berth_container_waiter *w, int64_t *ret_code);
+
+int berth_engine_container_remove(struct berth_engine *e, const char *what, bool force, struct berth_error *err);
+
+/* docker's inspect document. */
+int berth_engine_container_inspect(struct berth_engine *e, const char *what, json_t **ret, struct berth_error *err);
+
+/* docker's list: all (else running only), limit (<= 0: no limit), filters
+ * id, name, label, status, ancestor, exited. */
+int berth_engine_container_list(struct berth_engine *e, bool all, int limit, json_t *filters, json_t **ret,
+				struct berth_error *err);
+
+/* A connection to the container's stdio as the shim serves it (docker's
+ * multiplexed frames without a tty, raw bytes with one); for a container
+ * not running yet, it waits for the start.  *ret_fd: the socket. */
+int berth_engine_container_attach(struct berth_engine *e, const char *what, bool in, bool out, bool errs,
+				  int *ret_fd, bool *ret_tty, struct berth_error *err);
+
+struct berth_container_io {
+	char id[65];
+	char attach_socket[4096]; /* the shim's; "" when not running */
+	char log_path[4096];
+	bool tty, running;
+};
+
+/* Where a container's output is: for attach and logs. */
+int berth_engine_container_io(struct berth_engine *e, const char *what, struct berth_container_io *ret,
+			      struct berth_error *err);

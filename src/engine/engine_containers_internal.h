@@ -1,0 +1,70 @@
+/* Shared between engine_containers*.c; not part of the engine's API. */
+#pragma once
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "containers.h"
+#include "engine.h"
+#include "engine_containers.h"
+
+/* An attach to a container that is not running yet: connected by start,
+ * before the program runs, so no output is missed. */
+struct pending_attach {
+	char header[64]; /* "attach stdin stdout stderr" */
+	int fd;		 /* -1 until connected */
+	int error;	 /* set instead when the start failed */
+	struct pending_attach *next;
+};
+
+/* What the engine knows of a container beyond its record: the monitor of a
+ * running one, and the exits it saw, for waiters. */
+struct live_container {
+	char id[BERTH_CONTAINER_ID_LEN + 1];
+	bool running, monitored, removed;
+	int monitor_fd; /* the shim's wait connection, -1 */
+	int waiters;	/* threads in wait: the entry outlives a remove for them */
+	uint64_t exits; /* how many exits were seen */
+	struct pending_attach *attaching;
+	int64_t exit_code;
+	struct live_container *next;
+};
+
+struct engine_containers {
+	pthread_mutex_t lock; /* the list, and one lifecycle operation at a time */
+	pthread_cond_t changed;
+	struct live_container *live;
+	char *runtime, *shim, *runtime_root;
+	json_t *seccomp_default;
+	int monitors; /* monitor threads still running */
+};
+
+/* ROOT/containers/ID and EXEC_ROOT/containers/ID */
+void container_dir(struct berth_engine *e, const char *id, char out[4096]);
+void container_state_dir(struct berth_engine *e, const char *id, char out[4096]);
+
+/* The live entry of id (made when missing); under lock. */
+struct live_container *live_get(struct engine_containers *cs, const char *id);
+
+struct live_container *live_find(struct engine_containers *cs, const char *id);
+
+/* An exit, recorded (under lock): State, waiters, rootfs, die event. */
+void record_exit(struct berth_engine *e, const char *id, int code, int64_t when, const char *error);
+/* Watch a running container through a shim wait connection (fd taken). */
+int start_monitor(struct berth_engine *e, const char *id, int fd, struct berth_error *err);
+
+/* RFC 3339 with nanoseconds, UTC; docker's zero time for 0. */
+void format_time(int64_t nano, char out[64]);
+int64_t now_nano(void);
+
+/* State documents as docker shows them. */
+json_t *state_created(void);
+
+void container_event(struct berth_engine *e, const char *action, const struct berth_container_record *c,
+		     json_t *extra);
+
+/* The inspect document and the list row of a record. */
+json_t *container_inspect_json(struct berth_engine *e, const struct berth_container_record *c);
+json_t *container_list_json(const struct berth_container_record *c);

@@ -1,0 +1,141 @@
+#!/usr/bin/env bats
+# Containers through the real docker CLI: run (attached and detached), the
+# exit code, logs, ps, inspect, wait, stop, kill, rm, and what a container
+# sees inside (its config.json made as dockerd makes it).
+#
+#   bats tests/daemon/containers.bats
+
+load helpers
+
+setup_file() {
+	require_binaries || return 1
+	export IMG=$BATS_FILE_TMPDIR/img ROOTFS=$BATS_FILE_TMPDIR/rootfs
+	export no_proxy='*' NO_PROXY='*'
+	"$_BERTH_TOP/scripts/make-rootfs" "$ROOTFS" || return 1
+	build_layout "$IMG" plain --variant single --entrypoint '[]' --cmd '["sh"]' || return 1
+	registry_start "$BATS_FILE_TMPDIR/registry" || return 1
+	export REG=$REGISTRY_ADDR
+	push_tag "$IMG" plain "$REG/test/plain:latest" >/dev/null || return 1
+}
+
+teardown_file() {
+	daemon_teardown_file
+}
+
+setup() {
+	daemon_setup
+	berthd_start
+	dk pull -q "$REG/test/plain" >/dev/null
+	export BB=$REG/test/plain
+}
+
+teardown() {
+	# containers first: their shims and mounts are the daemon's to clean
+	dk rm -f $(dk ps -aq 2>/dev/null) >/dev/null 2>&1 || true
+	daemon_teardown
+}
+
+@test "containers: docker run prints the output and returns the exit code" {
+	run dk run "$BB" echo hello from berth
+	echo "$output"
+	[ "$status" -eq 0 ]
+	assert_eq "$output" "hello from berth"
+	run dk run "$BB" sh -c 'echo out; echo err >&2; exit 3'
+	echo "$output"
+	[ "$status" -eq 3 ]
+	assert_contains "$output" out
+	assert_contains "$output" err
+}
+
+@test "containers: run -d, ps, logs, stop with the program's own exit, rm leaves nothing" {
+	run dk run -d --name web "$BB" sh -c 'echo started; trap "echo bye; exit 7" TERM; while :; do sleep 0.1; done'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	local id=$output
+	[[ "$id" =~ ^[0-9a-f]{64}$ ]]
+	assert_eq "$(dk ps --format '{{.Names}} {{.Status}}')" "web Up Less than a second" || \
+		[[ "$(dk ps --format '{{.Names}} {{.Status}}')" == "web Up "* ]]
+	local i=0
+	while [ "$(dk logs web)" != started ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	assert_eq "$(dk logs web)" started
+	# the root is an overlay mount while it runs
+	grep -q " $BERTHD_ROOT/containers/$id/rootfs " /proc/self/mountinfo
+	run dk stop -t 5 web
+	[ "$status" -eq 0 ]
+	assert_eq "$(dk inspect -f '{{.State.Status}} {{.State.ExitCode}} {{.State.Running}}' web)" "exited 7 false"
+	assert_eq "$(dk logs web | tail -1)" bye
+	assert_eq "$(dk ps -q)" ""
+	! grep -q " $BERTHD_ROOT/containers/$id/rootfs " /proc/self/mountinfo
+	run dk rm web
+	[ "$status" -eq 0 ]
+	assert_eq "$(dk ps -aq)" ""
+	[ ! -e "$BERTHD_ROOT/containers/$id" ]
+	[ ! -e "$BERTHD_EXEC/containers/$id" ]
+	! pgrep -f "berth-shim.*$id"
+}
+
+@test "containers: inside, the container is set up as dockerd sets it up" {
+	run dk run --rm -h box -e FOO=bar -w /tmp -u 1000:1000 -m 64m "$BB" \
+		sh -c 'hostname; echo $FOO; pwd; id -u; id -g; grep -E "^(CapBnd|Seccomp|NoNewPrivs):" /proc/self/status; cat /proc/self/cgroup | grep -c berth'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	assert_eq "${lines[0]}" box
+	assert_eq "${lines[1]}" bar
+	assert_eq "${lines[2]}" /tmp
+	assert_eq "${lines[3]}" 1000
+	assert_eq "${lines[4]}" 1000
+	# docker's 14 default capabilities
+	assert_eq "${lines[5]}" "CapBnd:	00000000a80425fb"
+	# the default seccomp profile is loaded (filter mode)
+	assert_eq "${lines[7]}" "Seccomp:	2"
+	# the memory limit on the container's cgroup
+	local cg
+	cg=$(dk run --rm -m 64m "$BB" sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max')
+	assert_eq "$cg" 67108864
+	# --rm: nothing left
+	assert_eq "$(dk ps -aq)" ""
+}
+
+@test "containers: wait, kill, rm -f of a running container, and docker's refusals" {
+	dk run -d --name w "$BB" sleep 1000 >/dev/null
+	run dk rm w
+	echo "$output"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "container is running"
+	dk kill w >/dev/null
+	run dk wait w
+	assert_eq "$output" 137
+	assert_eq "$(dk inspect -f '{{.State.ExitCode}}' w)" 137
+	dk rm w >/dev/null
+	dk run -d --name w2 "$BB" sleep 1000 >/dev/null
+	run dk rm -f w2
+	[ "$status" -eq 0 ]
+	assert_eq "$(dk ps -aq)" ""
+	run dk stop nothere
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "No such container: nothere"
+	local rc=0
+	dk run "$BB" /no/such/program 2>"$BATS_TEST_TMPDIR/err" || rc=$?
+	cat "$BATS_TEST_TMPDIR/err"
+	[ "$rc" -ne 0 ]
+	assert_contains "$(cat "$BATS_TEST_TMPDIR/err")" "/no/such/program"
+	assert_eq "$(dk ps -q)" ""
+}
+
+@test "containers: kill -9 of berthd: the container keeps running, is re-adopted, and stops" {
+	local id
+	id=$(dk run -d "$BB" sh -c 'trap "exit 5" TERM; echo up; while :; do sleep 0.1; done')
+	berthd_kill9
+	berthd_start
+	assert_eq "$(dk inspect -f '{{.State.Running}}' "$id")" true
+	run dk stop -t 5 "$id"
+	[ "$status" -eq 0 ]
+	assert_eq "$(dk inspect -f '{{.State.ExitCode}}' "$id")" 5
+	assert_eq "$(dk logs "$id")" up
+	# an exit while berthd is away is found at the next start
+	id=$(dk run -d "$BB" sh -c 'sleep 0.5; exit 9')
+	berthd_kill9
+	sleep 1
+	berthd_start
+	assert_eq "$(dk inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$id")" "exited 9"
+}
