@@ -101,3 +101,8 @@ int berth_cmd_logout(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_version(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_info(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_events(struct berth_cli *cli, int argc, char **argv);
+int berth_cmd_volume_create(struct berth_cli *cli, int argc, char **argv);
+int berth_cmd_volume_ls(struct berth_cli *cli, int argc, char **argv);
+int berth_cmd_volume_inspect(struct berth_cli *cli, int argc, char **argv);
+int berth_cmd_volume_rm(struct berth_cli *cli, int argc, char **argv);
+int berth_cmd_volume_prune(struct berth_cli *cli, int argc, char **argv);

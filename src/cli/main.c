@@ -259,6 +259,16 @@ static const struct command system_commands[] = {
 	{ "prune", berth_cmd_system_prune, "Remove unused data" },
 };
 
+static const struct command volume_commands[] = {
+	{ "create", berth_cmd_volume_create, "Create a volume" },
+	{ "inspect", berth_cmd_volume_inspect, "Display detailed information on one or more volumes" },
+	{ "ls", berth_cmd_volume_ls, "List volumes" },
+	{ "list", berth_cmd_volume_ls, NULL },
+	{ "prune", berth_cmd_volume_prune, "Remove unused local volumes" },
+	{ "rm", berth_cmd_volume_rm, "Remove one or more volumes" },
+	{ "remove", berth_cmd_volume_rm, NULL },
+};
+
 struct group {
 	const char *name;
 	const char *summary;
@@ -269,6 +279,7 @@ struct group {
 static const struct group groups[] = {
 	{ "image", "Manage images", image_commands, BERTH_ARRAY_SIZE(image_commands) },
 	{ "system", "Manage berth", system_commands, BERTH_ARRAY_SIZE(system_commands) },
+	{ "volume", "Manage volumes", volume_commands, BERTH_ARRAY_SIZE(volume_commands) },
 };
 
 static void list_commands(const struct command *cmds, size_t n)

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <locale.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -257,6 +258,10 @@ int main(int argc, char **argv)
 		.log_level = BERTH_LOG_INFO,
 	};
 	struct berth_error err = { 0 };
+	/* A thread per connection and one per running container, each with a
+	 * malloc arena of its own by default: a few arenas serve them all, so
+	 * the daemon's memory does not grow with its containers. */
+	mallopt(M_ARENA_MAX, 2);
 	/* Layer tars carry UTF-8 names (pax): libarchive converts them to the
 	 * locale's charset, which must therefore be UTF-8 whatever the
 	 * daemon's environment says. */

@@ -251,7 +251,9 @@ int berth_container_spec(const struct berth_container_spec_input *in, json_t **r
 		r = spec_linux(in, json_object_get(json_object_get(process, "capabilities"), "bounding"), &lx, err);
 	if (r < 0)
 		return r;
-	json_t *spec = json_pack("{s:s, s:O, s:{s:s, s:b}, s:s, s:O, s:O}", "ociVersion", BERTH_OCI_VERSION, "process",
+	/* 1.0.2: every field used here is in it, and older runtimes (crun 1.8)
+	 * refuse versions newer than theirs */
+	json_t *spec = json_pack("{s:s, s:O, s:{s:s, s:b}, s:s, s:O, s:O}", "ociVersion", BERTH_CONTAINER_OCI_VERSION, "process",
 				 process, "root", "path", in->rootfs, "readonly",
 				 json_is_true(json_object_get(in->host_config, "ReadonlyRootfs")), "hostname", hostname,
 				 "mounts", mounts, "linux", lx);

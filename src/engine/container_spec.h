@@ -17,6 +17,7 @@
 #include "error.h"
 #include "userdb.h"
 
+#define BERTH_CONTAINER_OCI_VERSION "1.0.2"
 #define BERTH_DEFAULT_SHM_SIZE (64ll << 20)
 #define BERTH_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 

@@ -111,6 +111,37 @@ int berth_engine_image_config(struct berth_engine *e, const char *id, json_t **r
  * berth_gc_flags. */
 int berth_engine_gc(struct berth_engine *e, unsigned flags, struct berth_gc_stats *ret, struct berth_error *err);
 
+/* ---- import (engine_import.c) ---- */
+
+/* The largest archive docker import takes (as sent, and decompressed). */
+#define BERTH_ENGINE_IMPORT_MAX (UINT64_C(64) << 30)
+
+/* A new anonymous file under ROOT/tmp for an upload (O_TMPFILE, or a file
+ * unlinked at once): nothing is left behind whatever happens.  The caller
+ * closes it. */
+int berth_engine_upload_file(struct berth_engine *e, struct berth_error *err);
+
+struct berth_engine_import {
+	int fd;				/* the archive, read from offset 0 */
+	const char *repo, *tag;		/* docker's repo (may hold the tag) and tag; no repo: untagged */
+	const char *message;		/* the history comment; NULL or "": "Imported from -" */
+	const char *const *changes;	/* Dockerfile instructions (import_changes.h) */
+	size_t n_changes;
+	const char *platform;		/* "linux/arm64"; NULL or "": the host's */
+	const volatile int *cancel;
+};
+
+/* What can be checked before the archive arrives: the name, the platform,
+ * the changes. */
+int berth_engine_import_check(struct berth_engine *e, const struct berth_engine_import *req,
+			      struct berth_error *err);
+
+/* docker import: the archive (a plain, gzip, zstd, xz or bzip2 tar) as a
+ * one-layer image; *ret_id its ID.  A bad archive is EINVAL with the
+ * unpacker's message, and leaves nothing stored. */
+int berth_engine_import(struct berth_engine *e, const struct berth_engine_import *req, char ret_id[BERTH_DIGEST_MAX],
+			struct berth_error *err);
+
 /* ---- volumes (volumes.c; the rest of their API is in volumes.h) ---- */
 
 /* The host directory of named volume `name`, created when missing (as

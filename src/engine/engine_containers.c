@@ -22,6 +22,7 @@
 #include "log.h"
 #include "shim_client.h"
 #include "signals.h"
+#include "volumes.h"
 
 #define DEFAULT_STOP_TIMEOUT 10
 #define SECCOMP_DEFAULT_PROFILE "/usr/share/containers/seccomp.json"
@@ -260,13 +261,6 @@ int start_monitor(struct berth_engine *e, const char *id, int fd, struct berth_e
 
 /* ---- start ---- */
 
-static int volume_path_none(void *ctx, const char *name, char **ret, struct berth_error *err)
-{
-	(void) ctx;
-	(void) ret;
-	return berth_error_set(err, ENOTSUP, "volume %s: named volumes are not available yet", name);
-}
-
 /* config.json in the container's directory, from its record. */
 static int write_bundle(struct berth_engine *e, const struct berth_container_record *c, const char *dir,
 			struct berth_error *err)
@@ -302,7 +296,8 @@ static int write_bundle(struct berth_engine *e, const struct berth_container_rec
 		.cgroup_parent = "/berth",
 		.seccomp_default = cs->seccomp_default,
 		.user = &u,
-		.volume_path = volume_path_none,
+		.volume_path = berth_engine_volume_path_cb,
+		.volume_ctx = e,
 	};
 	_cleanup_json_ json_t *spec = NULL;
 	if ((r = berth_container_spec(&in, &spec, err)) < 0)
@@ -676,6 +671,9 @@ static int remove_locked(struct berth_engine *e, struct berth_container_record *
 	 * next start removes, never a record without its files */
 	if (berth_remove_tree_at(AT_FDCWD, dir, &ignored) < 0)
 		berth_warn("remove %s: %s", dir, ignored.msg);
+	exec_forget_container(e->containers, c->id);
+	if (berth_engine_volume_release(e, c->id, &ignored) < 0)
+		berth_warn("container %s: release its volumes: %s", c->id, ignored.msg);
 	struct live_container *l = live_get(e->containers, c->id);
 	if (l) {
 		l->removed = true;

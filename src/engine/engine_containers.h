@@ -75,6 +75,29 @@ int berth_engine_container_list(struct berth_engine *e, bool all, int limit, jso
 int berth_engine_container_attach(struct berth_engine *e, const char *what, bool in, bool out, bool errs,
 				  int *ret_fd, bool *ret_tty, struct berth_error *err);
 
+/* docker exec: create (body: Cmd, Env, WorkingDir, User, Tty, Attach*,
+ * Privileged), start (the stdio socket in *ret_fd unless detach), wait for
+ * its end, inspect. */
+int berth_engine_exec_create(struct berth_engine *e, const char *what, json_t *body, char ret_id[65],
+			     struct berth_error *err);
+int berth_engine_exec_start(struct berth_engine *e, const char *exec_id, bool detach, int *ret_fd, bool *ret_tty,
+			    bool *ret_stdin, struct berth_error *err);
+int berth_engine_exec_wait(struct berth_engine *e, const char *exec_id, struct berth_error *err);
+int berth_engine_exec_inspect(struct berth_engine *e, const char *exec_id, json_t **ret, struct berth_error *err);
+
+/* The terminal size of a container (exec_id NULL) or of an exec session. */
+int berth_engine_resize(struct berth_engine *e, const char *what, const char *exec_id, int rows, int cols,
+			struct berth_error *err);
+
+/* engine_container_ops.c */
+int berth_engine_container_pause(struct berth_engine *e, const char *what, bool pause, struct berth_error *err);
+int berth_engine_container_restart(struct berth_engine *e, const char *what, int timeout, struct berth_error *err);
+int berth_engine_container_rename(struct berth_engine *e, const char *what, const char *name, struct berth_error *err);
+/* Every stopped container (filters until, label): {ContainersDeleted, SpaceReclaimed}. */
+int berth_engine_container_prune(struct berth_engine *e, json_t *filters, json_t **ret, struct berth_error *err);
+/* docker top: {Titles, Processes}. */
+int berth_engine_container_top(struct berth_engine *e, const char *what, json_t **ret, struct berth_error *err);
+
 struct berth_container_io {
 	char id[65];
 	char attach_socket[4096]; /* the shim's; "" when not running */

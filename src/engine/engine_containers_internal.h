@@ -39,7 +39,13 @@ struct engine_containers {
 	char *runtime, *shim, *runtime_root;
 	json_t *seccomp_default;
 	int monitors; /* monitor threads still running */
+	struct exec_record *execs; /* engine_container_exec.c */
+	int n_execs;
 };
+
+/* Exec records go with their container, and at close. */
+void exec_forget_container(struct engine_containers *cs, const char *container);
+void exec_forget_all(struct engine_containers *cs);
 
 /* ROOT/containers/ID and EXEC_ROOT/containers/ID */
 void container_dir(struct berth_engine *e, const char *id, char out[4096]);

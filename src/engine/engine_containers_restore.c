@@ -169,6 +169,7 @@ void berth_engine_containers_close(struct berth_engine *e)
 			shutdown(l->monitor_fd, SHUT_RDWR);
 	while (cs->monitors > 0)
 		pthread_cond_wait(&cs->changed, &cs->lock);
+	exec_forget_all(cs);
 	pthread_mutex_unlock(&cs->lock);
 	while (cs->live) {
 		struct live_container *next = cs->live->next;

@@ -421,6 +421,23 @@ static void on_attach_listener(struct shim *shim, struct shim_watch *w, uint32_t
 	s->n_attachers++;
 }
 
+void attach_settle(struct session *s)
+{
+	if (s->attach_listener.fd < 0)
+		return;
+	for (int i = 0; i < SHIM_ATTACHERS_MAX; i++) {
+		unsigned before = s->n_attachers;
+		on_attach_listener(s->shim, &s->attach_listener, EPOLLIN);
+		if (s->n_attachers == before)
+			break;
+	}
+	for (struct attacher *a = s->attachers, *next; a; a = next) {
+		next = a->next;
+		if (!a->header_done)
+			attacher_read(s->shim, a, EPOLLIN);
+	}
+}
+
 int attach_listen(struct session *s, const char *name, struct berth_error *err)
 {
 	int fd = shim_listen(name, err);
@@ -438,6 +455,11 @@ void attach_session_ended(struct session *s)
 {
 	for (struct attacher *a = s->attachers, *next; a; a = next) {
 		next = a->next;
+		/* A client of an exec that connected but whose header is not
+		 * read yet is the one the kept output waits for: it gets it,
+		 * then EOF, once its header is in (see the header's reading). */
+		if (!a->header_done && s->replaying)
+			continue;
 		a->closing = true;
 		outbuf_free(&a->in);
 		if (a->out.len == 0)

@@ -148,6 +148,7 @@ static void dispatch(struct shim *shim, struct control_conn *conn)
 	}
 	switch (req.kind) {
 	case SHIM_REQUEST_START:
+		attach_settle(&shim->container);
 		if (!container_gone(shim, conn))
 			run_call(shim, conn, CALL_START, (const char *const[]){ "start", shim->opt.id, NULL });
 		break;

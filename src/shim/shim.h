@@ -237,6 +237,10 @@ const char *session_name(const struct session *s, char *buf, size_t size);
 
 /* attach.c */
 int attach_listen(struct session *s, const char *name, struct berth_error *err);
+/* Before the program starts: accept the clients already connecting and read
+ * their headers, so that one that attached before `start` (docker run)
+ * misses none of the output, whatever order the loop sees events in. */
+void attach_settle(struct session *s);
 void attach_output(struct session *s, uint8_t stream, const char *data, size_t len);
 void attach_session_ended(struct session *s);
 void attach_stdin_unblocked(struct session *s);

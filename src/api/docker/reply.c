@@ -130,6 +130,7 @@ int api_body_json(struct api_request *req, json_t **ret, struct berth_error *err
 	int r = bjson_parse(req->body, req->body_len, "request body", ret, err);
 	if (r == 0 && !json_is_object(*ret)) {
 		json_decref(*ret);
+		*ret = NULL;
 		return berth_error_set(err, EINVAL, "request body: want a JSON object");
 	}
 	return r;

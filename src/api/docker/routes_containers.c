@@ -172,15 +172,22 @@ struct attach_session {
 	struct berth_engine *engine;
 	char id[4096];
 	bool in, out, err;
+	/* an exec's stdio, connected before the upgrade; -1 for a container */
+	int exec_fd;
+	char exec_id[65];
 };
 
-static void pump(int from, int to, bool *open_from)
+/* forward_eof: pass the end of from's input on (a client's end of stdin
+ * for a session that takes stdin); otherwise the end only stops reading,
+ * so a client that closes its side early still gets all the output. */
+static void pump(int from, int to, bool *open_from, bool forward_eof)
 {
 	char buf[32768];
 	ssize_t n = read(from, buf, sizeof(buf));
 	if (n <= 0) {
 		*open_from = false;
-		shutdown(to, SHUT_WR);
+		if (forward_eof)
+			shutdown(to, SHUT_WR);
 		return;
 	}
 	for (ssize_t off = 0; off < n;) {
@@ -197,7 +204,7 @@ static void pump(int from, int to, bool *open_from)
 
 /* Until the shim ends the container's side (its exit), copy both ways;
  * a daemon that stops lets go (the container goes on). */
-static void proxy(struct berth_engine *e, int client, int shim)
+static void proxy(struct berth_engine *e, int client, int shim, bool with_stdin)
 {
 	bool client_open = true, shim_open = true;
 	while (shim_open && !e->shutting_down) {
@@ -208,9 +215,9 @@ static void proxy(struct berth_engine *e, int client, int shim)
 		if (n <= 0)
 			continue;
 		if (p[0].revents)
-			pump(shim, client, &shim_open);
+			pump(shim, client, &shim_open, true);
 		if (client_open && p[1].revents)
-			pump(client, shim, &client_open);
+			pump(client, shim, &client_open, with_stdin);
 	}
 }
 
@@ -221,18 +228,39 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, co
 	(void) con_cls;
 	struct attach_session *a = cls;
 	struct berth_error err = { 0 };
-	int shim = -1;
+	int shim = a->exec_fd;
 	bool tty = false;
-	if (berth_engine_container_attach(a->engine, a->id, a->in, a->out, a->err, &shim, &tty, &err) == 0) {
+	if (shim >= 0 || berth_engine_container_attach(a->engine, a->id, a->in, a->out, a->err, &shim, &tty, &err) == 0) {
 		if (extra_in_size > 0 && write(shim, extra_in, extra_in_size) < 0)
 			berth_debug("attach %s: %s", a->id, strerror(errno));
-		proxy(a->engine, sock, shim);
+		proxy(a->engine, sock, shim, a->in);
 		close(shim);
+		/* the client asks for the exit code next: have it recorded */
+		if (a->exec_id[0] && berth_engine_exec_wait(a->engine, a->exec_id, &err) < 0)
+			berth_debug("exec %s: %s", a->exec_id, err.msg);
 	} else {
 		berth_debug("attach %s: %s", a->id, err.msg);
 	}
 	free(a);
 	MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+}
+
+static enum MHD_Result reply_upgrade(struct api_request *req, struct attach_session *a, bool tty)
+{
+	struct MHD_Response *r = MHD_create_response_for_upgrade(on_upgrade, a);
+	if (!r) {
+		if (a->exec_fd >= 0)
+			close(a->exec_fd);
+		free(a);
+		return MHD_NO;
+	}
+	api_add_common_headers(r);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_UPGRADE, "tcp");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream");
+	enum MHD_Result res = MHD_queue_response(req->conn, MHD_HTTP_SWITCHING_PROTOCOLS, r);
+	MHD_destroy_response(r);
+	return res;
 }
 
 static enum MHD_Result container_attach(struct api_request *req)
@@ -249,18 +277,120 @@ static enum MHD_Result container_attach(struct api_request *req)
 	a->in = api_query_bool(req, "stdin", false);
 	a->out = api_query_bool(req, "stdout", false);
 	a->err = api_query_bool(req, "stderr", false);
-	struct MHD_Response *r = MHD_create_response_for_upgrade(on_upgrade, a);
-	if (!r) {
-		free(a);
+	a->exec_fd = -1;
+	return reply_upgrade(req, a, io.tty);
+}
+
+static enum MHD_Result container_pause(struct api_request *req, bool pause)
+{
+	struct berth_error err = { 0 };
+	if (berth_engine_container_pause(req->engine, req->param, pause, &err) < 0)
+		return api_reply_error(req, &err);
+	return reply_empty(req, MHD_HTTP_NO_CONTENT);
+}
+
+static enum MHD_Result container_restart(struct api_request *req)
+{
+	struct berth_error err = { 0 };
+	const char *t = api_query(req, "t");
+	if (berth_engine_container_restart(req->engine, req->param, t && *t ? atoi(t) : -1, &err) < 0)
+		return api_reply_error(req, &err);
+	return reply_empty(req, MHD_HTTP_NO_CONTENT);
+}
+
+static enum MHD_Result container_rename(struct api_request *req)
+{
+	struct berth_error err = { 0 };
+	const char *name = api_query(req, "name");
+	if (!name || !*name)
+		return api_reply_message(req, MHD_HTTP_BAD_REQUEST, "missing parameter: name");
+	if (berth_engine_container_rename(req->engine, req->param, name, &err) < 0)
+		return api_reply_error(req, &err);
+	return reply_empty(req, MHD_HTTP_NO_CONTENT);
+}
+
+static enum MHD_Result container_prune(struct api_request *req)
+{
+	struct berth_error err = { 0 };
+	_cleanup_json_ json_t *filters = NULL;
+	json_t *out = NULL;
+	if (api_query_filters(req, &filters, &err) < 0 || berth_engine_container_prune(req->engine, filters, &out, &err) < 0)
+		return api_reply_error(req, &err);
+	return api_reply_json(req, MHD_HTTP_OK, out);
+}
+
+static enum MHD_Result container_top(struct api_request *req)
+{
+	struct berth_error err = { 0 };
+	json_t *out = NULL;
+	if (berth_engine_container_top(req->engine, req->param, &out, &err) < 0)
+		return api_reply_error(req, &err);
+	return api_reply_json(req, MHD_HTTP_OK, out);
+}
+
+/* ---- exec ---- */
+
+static enum MHD_Result exec_create(struct api_request *req)
+{
+	struct berth_error err = { 0 };
+	_cleanup_json_ json_t *body = NULL;
+	char id[65];
+	if (api_body_json(req, &body, &err) < 0 || berth_engine_exec_create(req->engine, req->param, body, id, &err) < 0)
+		return api_reply_error(req, &err);
+	return api_reply_json(req, MHD_HTTP_CREATED, json_pack("{s:s}", "Id", id));
+}
+
+static enum MHD_Result exec_start(struct api_request *req)
+{
+	struct berth_error err = { 0 };
+	_cleanup_json_ json_t *body = NULL;
+	int fd = -1;
+	bool tty = false, in = false;
+	if (api_body_json(req, &body, &err) < 0)
+		return api_reply_error(req, &err);
+	bool detach = json_is_true(json_object_get(body, "Detach"));
+	if (berth_engine_exec_start(req->engine, req->param, detach, &fd, &tty, &in, &err) < 0)
+		return api_reply_error(req, &err);
+	if (detach)
+		return api_reply_json(req, MHD_HTTP_OK, NULL);
+	struct attach_session *a = calloc(1, sizeof(*a));
+	if (!a) {
+		close(fd);
 		return MHD_NO;
 	}
-	api_add_common_headers(r);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_UPGRADE, "tcp");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-				io.tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream");
-	enum MHD_Result res = MHD_queue_response(req->conn, MHD_HTTP_SWITCHING_PROTOCOLS, r);
-	MHD_destroy_response(r);
-	return res;
+	*a = (struct attach_session){ .engine = req->engine, .exec_fd = fd, .in = in };
+	snprintf(a->id, sizeof(a->id), "%s", req->param);
+	snprintf(a->exec_id, sizeof(a->exec_id), "%s", req->param);
+	return reply_upgrade(req, a, tty);
+}
+
+static enum MHD_Result exec_inspect(struct api_request *req)
+{
+	struct berth_error err = { 0 };
+	json_t *out = NULL;
+	if (berth_engine_exec_inspect(req->engine, req->param, &out, &err) < 0)
+		return api_reply_error(req, &err);
+	return api_reply_json(req, MHD_HTTP_OK, out);
+}
+
+static enum MHD_Result resize(struct api_request *req, const char *exec_id)
+{
+	struct berth_error err = { 0 };
+	const char *h = api_query(req, "h"), *w = api_query(req, "w");
+	if (berth_engine_resize(req->engine, req->param, exec_id, h ? atoi(h) : 0, w ? atoi(w) : 0, &err) < 0)
+		return api_reply_error(req, &err);
+	return api_reply_json(req, MHD_HTTP_OK, NULL);
+}
+
+/* "/exec/ID/SUFFIX" */
+static bool match_exec(struct api_request *req, const char *suffix)
+{
+	const char *p = req->path + strlen("/exec/");
+	size_t n = strlen(p), s = strlen(suffix);
+	if (strncmp(req->path, "/exec/", 6) != 0 || n <= s || strcmp(p + n - s, suffix) != 0 || memchr(p, '/', n - s))
+		return false;
+	snprintf(req->param, sizeof(req->param), "%.*s", (int) (n - s), p);
+	return true;
 }
 
 enum MHD_Result api_route_containers(struct api_request *req, bool *handled)
@@ -271,6 +401,14 @@ enum MHD_Result api_route_containers(struct api_request *req, bool *handled)
 		return container_create(req);
 	if (strcmp(p, "/containers/json") == 0 && strcmp(m, "GET") == 0)
 		return container_list(req);
+	if (strcmp(p, "/containers/prune") == 0 && strcmp(m, "POST") == 0)
+		return container_prune(req);
+	if (strcmp(m, "POST") == 0 && match_exec(req, "/start"))
+		return exec_start(req);
+	if (strcmp(m, "POST") == 0 && match_exec(req, "/resize"))
+		return resize(req, req->param);
+	if (strcmp(m, "GET") == 0 && match_exec(req, "/json"))
+		return exec_inspect(req);
 	if (strncmp(p, "/containers/", 12) != 0 || strlen(p) <= 12) {
 		*handled = false;
 		return MHD_NO;
@@ -286,9 +424,23 @@ enum MHD_Result api_route_containers(struct api_request *req, bool *handled)
 			return container_wait(req);
 		if (match_id(req, "/attach"))
 			return container_attach(req);
+		if (match_id(req, "/exec"))
+			return exec_create(req);
+		if (match_id(req, "/pause"))
+			return container_pause(req, true);
+		if (match_id(req, "/unpause"))
+			return container_pause(req, false);
+		if (match_id(req, "/restart"))
+			return container_restart(req);
+		if (match_id(req, "/rename"))
+			return container_rename(req);
+		if (match_id(req, "/resize"))
+			return resize(req, NULL);
 	}
 	if (strcmp(m, "GET") == 0 && match_id(req, "/json"))
 		return container_inspect(req);
+	if (strcmp(m, "GET") == 0 && match_id(req, "/top"))
+		return container_top(req);
 	if (strcmp(m, "GET") == 0 && match_id(req, "/logs"))
 		return api_container_logs(req);
 	if (strcmp(m, "DELETE") == 0 && !strchr(p + 12, '/')) {

@@ -267,8 +267,8 @@ static enum MHD_Result events(struct api_request *req)
 	return api_stream_reply_pull(req, events_next, events_free, r);
 }
 
-/* POST /containers/prune, /networks/prune, /volumes/prune, /build/prune:
- * berthd holds no containers, networks, volumes or build cache yet, so
+/* POST /networks/prune, /build/prune:
+ * berthd holds no networks or build cache yet, so
  * there is truthfully nothing to remove; answering lets `docker system
  * prune` work.  Each moves to its own routes when the kind arrives. */
 static enum MHD_Result prune_nothing(struct api_request *req, const char *list_key)
@@ -298,9 +298,7 @@ enum MHD_Result api_route_system(struct api_request *req, bool *handled)
 	if (strcmp(p, "/events") == 0 && strcmp(m, "GET") == 0)
 		return events(req);
 	if (strcmp(m, "POST") == 0) {
-		static const char *const prunes[][2] = { { "/containers/prune", "ContainersDeleted" },
-							 { "/networks/prune", "NetworksDeleted" },
-							 { "/volumes/prune", "VolumesDeleted" },
+		static const char *const prunes[][2] = { { "/networks/prune", "NetworksDeleted" },
 							 { "/build/prune", "CachesDeleted" } };
 		for (size_t i = 0; i < sizeof(prunes) / sizeof(prunes[0]); i++)
 			if (strcmp(p, prunes[i][0]) == 0)

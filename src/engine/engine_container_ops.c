@@ -1,0 +1,213 @@
+/* The lesser container operations: pause and unpause (the runtime's
+ * freezer), restart, rename, prune, top. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "engine_containers_internal.h"
+#include "file.h"
+#include "json.h"
+#include "runtime_cmd.h"
+
+static int resolve(struct berth_engine *e, const char *what, struct berth_container_record *c,
+		   struct berth_error *err)
+{
+	char id[BERTH_CONTAINER_ID_LEN + 1];
+	int r = berth_containers_resolve(e->db, what, id, err);
+	return r < 0 ? r : berth_containers_get(e->db, id, c, err);
+}
+
+static int runtime(struct berth_engine *e, const char *verb, const char *id, char **out, struct berth_error *err)
+{
+	struct engine_containers *cs = e->containers;
+	char *argv[] = { cs->runtime, (char *) "--root", cs->runtime_root, (char *) verb, (char *) id, NULL };
+	char *argv_ps[] = { cs->runtime, (char *) "--root", cs->runtime_root, (char *) "ps", (char *) "--format",
+			    (char *) "json", (char *) id, NULL };
+	return berth_run_command(strcmp(verb, "ps") == 0 ? argv_ps : argv, out, err);
+}
+
+static int set_paused(struct berth_engine *e, const char *what, bool pause, struct berth_error *err)
+{
+	struct engine_containers *cs = e->containers;
+	_cleanup_container_record_ struct berth_container_record c = { 0 };
+	pthread_mutex_lock(&cs->lock);
+	int r = resolve(e, what, &c, err);
+	bool paused = r == 0 && json_is_true(json_object_get(c.state, "Paused"));
+	if (r == 0 && !json_is_true(json_object_get(c.state, "Running")))
+		r = berth_error_set(err, EBUSY, "container %s is not running", c.id);
+	else if (r == 0 && pause && paused)
+		r = berth_error_set(err, EBUSY, "container %s is already paused", c.id);
+	else if (r == 0 && !pause && !paused)
+		r = berth_error_set(err, EBUSY, "container %s is not paused", c.id);
+	if (r == 0)
+		r = runtime(e, pause ? "pause" : "resume", c.id, NULL, err);
+	if (r == 0) {
+		json_object_set_new(c.state, "Paused", json_boolean(pause));
+		json_object_set_new(c.state, "Status", json_string(pause ? "paused" : "running"));
+		r = berth_containers_set_state(e->db, c.id, c.state, err);
+	}
+	if (r == 0)
+		container_event(e, pause ? "pause" : "unpause", &c, NULL);
+	pthread_mutex_unlock(&cs->lock);
+	return r;
+}
+
+int berth_engine_container_pause(struct berth_engine *e, const char *what, bool pause, struct berth_error *err)
+{
+	return set_paused(e, what, pause, err);
+}
+
+int berth_engine_container_restart(struct berth_engine *e, const char *what, int timeout, struct berth_error *err)
+{
+	int r = berth_engine_container_stop(e, what, timeout, NULL, err);
+	if (r < 0 && r != -EALREADY)
+		return r;
+	return berth_engine_container_start(e, what, err);
+}
+
+int berth_engine_container_rename(struct berth_engine *e, const char *what, const char *name, struct berth_error *err)
+{
+	struct engine_containers *cs = e->containers;
+	_cleanup_container_record_ struct berth_container_record c = { 0 };
+	pthread_mutex_lock(&cs->lock);
+	int r = resolve(e, what, &c, err);
+	char old[BERTH_CONTAINER_NAME_MAX + 2];
+	if (r == 0) {
+		snprintf(old, sizeof(old), "/%s", c.name);
+		r = berth_containers_rename(e->db, c.id, name, err);
+	}
+	if (r == 0) {
+		snprintf(c.name, sizeof(c.name), "%s", name[0] == '/' ? name + 1 : name);
+		container_event(e, "rename", &c, json_pack("{s:s}", "oldName", old));
+	}
+	pthread_mutex_unlock(&cs->lock);
+	return r;
+}
+
+static __thread int64_t tree_bytes;
+
+static int add_size(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void) path;
+	(void) ftw;
+	if (flag == FTW_F)
+		tree_bytes += st->st_blocks * 512;
+	return 0;
+}
+
+int berth_engine_container_prune(struct berth_engine *e, json_t *filters, json_t **ret, struct berth_error *err)
+{
+	struct berth_container_record *v = NULL;
+	size_t n = 0;
+	int64_t reclaimed = 0;
+	const char *key;
+	json_t *val;
+	json_object_foreach(filters, key, val) if (strcmp(key, "until") != 0 && strcmp(key, "label") != 0) return
+		berth_error_set(err, EINVAL, "invalid filter '%s'", key);
+	int r = berth_containers_list(e->db, &v, &n, err);
+	if (r < 0)
+		return r;
+	json_t *until = json_array_get(json_object_get(filters, "until"), 0);
+	int64_t until_s = until ? atoll(json_string_value(until)) : 0;
+	json_t *deleted = json_array();
+	for (size_t i = 0; i < n; i++) {
+		if (json_is_true(json_object_get(v[i].state, "Running")))
+			continue;
+		if (until_s && v[i].created_nano / 1000000000 >= until_s)
+			continue;
+		size_t j;
+		json_t *l;
+		bool ok = true;
+		json_array_foreach(json_object_get(filters, "label"), j, l)
+		{
+			const char *want = json_string_value(l), *eq = want ? strchr(want, '=') : NULL;
+			char k[256];
+			snprintf(k, sizeof(k), "%.*s", eq ? (int) (eq - want) : (int) strlen(want ? want : ""), want ? want : "");
+			json_t *have = json_object_get(json_object_get(v[i].config, "Labels"), k);
+			ok &= have && (!eq || strcmp(json_string_value(have), eq + 1) == 0);
+		}
+		if (!ok)
+			continue;
+		char upper[4096 + 16];
+		container_dir(e, v[i].id, upper);
+		strcat(upper, "/upper");
+		tree_bytes = 0;
+		nftw(upper, add_size, 16, FTW_PHYS);
+		struct berth_error one = { 0 };
+		if (berth_engine_container_remove(e, v[i].id, false, &one) == 0) {
+			json_array_append_new(deleted, json_string(v[i].id));
+			reclaimed += tree_bytes;
+		}
+	}
+	berth_container_records_free(v, n);
+	*ret = json_pack("{s:o, s:I}", "ContainersDeleted", json_array_size(deleted) ? deleted : (json_decref(deleted), json_null()),
+			 "SpaceReclaimed", (json_int_t) reclaimed);
+	return 0;
+}
+
+/* One process of the container as `ps -ef` shows it. */
+static json_t *process_row(long pid)
+{
+	char path[64], stat[1024] = "", cmd[4096] = "";
+	long ppid = 0;
+	unsigned uid = 0;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	FILE *f = fopen(path, "re");
+	if (f) {
+		if (!fgets(stat, sizeof(stat), f))
+			stat[0] = '\0';
+		fclose(f);
+	}
+	char *close_paren = strrchr(stat, ')');
+	if (close_paren)
+		sscanf(close_paren + 2, "%*c %ld", &ppid);
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	if ((f = fopen(path, "re"))) {
+		char line[256];
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "Uid: %u", &uid) == 1)
+				break;
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, cmd, sizeof(cmd) - 1);
+		close(fd);
+		for (ssize_t i = 0; i < n - 1; i++)
+			if (cmd[i] == '\0')
+				cmd[i] = ' ';
+		cmd[n > 0 ? n : 0] = '\0';
+	}
+	char p[32], pp[32], u[32];
+	snprintf(p, sizeof(p), "%ld", pid);
+	snprintf(pp, sizeof(pp), "%ld", ppid);
+	snprintf(u, sizeof(u), "%u", uid);
+	return json_pack("[s, s, s, s]", u, p, pp, cmd);
+}
+
+int berth_engine_container_top(struct berth_engine *e, const char *what, json_t **ret, struct berth_error *err)
+{
+	_cleanup_container_record_ struct berth_container_record c = { 0 };
+	_cleanup_free_ char *out = NULL;
+	_cleanup_json_ json_t *pids = NULL;
+	int r = resolve(e, what, &c, err);
+	if (r == 0 && !json_is_true(json_object_get(c.state, "Running")))
+		r = berth_error_set(err, EBUSY, "container %s is not running", c.id);
+	if (r == 0)
+		r = runtime(e, "ps", c.id, &out, err);
+	if (r == 0)
+		r = bjson_parse(out, strlen(out), "runtime ps", &pids, err);
+	if (r < 0)
+		return r;
+	json_t *rows = json_array(), *pid;
+	size_t i;
+	json_array_foreach(pids, i, pid) if (json_is_integer(pid)) json_array_append_new(rows, process_row((long) json_integer_value(pid)));
+	*ret = json_pack("{s:[s, s, s, s], s:o}", "Titles", "UID", "PID", "PPID", "CMD", "Processes", rows);
+	return 0;
+}
