@@ -94,9 +94,13 @@ _registry_wait_port() {
 registry_start() {
 	local dir=${1:?registry_start DIR [options]}
 	shift
-	local auth=none creds='' keytype=rsa pull_only='' anon_pull='' relurls=false
+	local auth=none creds='' keytype=rsa pull_only='' anon_pull='' relurls=false tls_name='' tlsconf=''
 	while [ $# -gt 0 ]; do
 		case "$1" in
+		--tls)
+			tls_name=${2:?--tls HOSTNAME}
+			shift 2
+			;;
 		--htpasswd)
 			auth=htpasswd creds=${2:?--htpasswd USER:PASS}
 			shift 2
@@ -196,6 +200,26 @@ registry_start() {
 		;;
 	esac
 
+	if [ -n "$tls_name" ]; then
+		# a CA of the test's own and a server certificate for tls_name
+		# (and 127.0.0.1): REGISTRY_TLS_CA is what a client must trust
+		mkdir -p "$dir/tls"
+		openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=berth-test-ca \
+			-keyout "$dir/tls/ca.key" -out "$dir/tls/ca.crt" >"$dir/tls/openssl.log" 2>&1 &&
+			openssl req -newkey rsa:2048 -nodes -subj "/CN=$tls_name" -keyout "$dir/tls/server.key" \
+				-out "$dir/tls/server.csr" >>"$dir/tls/openssl.log" 2>&1 &&
+			printf 'subjectAltName=DNS:%s,IP:127.0.0.1\n' "$tls_name" >"$dir/tls/ext.cnf" &&
+			openssl x509 -req -in "$dir/tls/server.csr" -CA "$dir/tls/ca.crt" -CAkey "$dir/tls/ca.key" \
+				-CAcreateserial -days 2 -extfile "$dir/tls/ext.cnf" -out "$dir/tls/server.crt" \
+				>>"$dir/tls/openssl.log" 2>&1 || {
+			cat "$dir/tls/openssl.log" >&2
+			return 1
+		}
+		REGISTRY_TLS_CA=$dir/tls/ca.crt
+		export REGISTRY_TLS_CA
+		tlsconf=$(printf 'tls:\n    certificate: %s\n    key: %s' "$dir/tls/server.crt" "$dir/tls/server.key")
+	fi
+
 	cat >"$dir/config.yml" <<-EOF
 		version: 0.1
 		log:
@@ -217,6 +241,7 @@ registry_start() {
 		  relativeurls: $relurls
 		  headers:
 		    X-Content-Type-Options: [nosniff]
+		  $tlsconf
 		$authconf
 	EOF
 
@@ -251,7 +276,12 @@ registry_start() {
 	n=100
 	local code=
 	while [ "$n" -gt 0 ]; do
-		code=$(curl -s -o /dev/null -w '%{http_code}' --noproxy '*' "http://$REGISTRY_ADDR/v2/" 2>/dev/null)
+		if [ -n "$tls_name" ]; then
+			code=$(curl -s -o /dev/null -w '%{http_code}' --noproxy '*' --cacert "$REGISTRY_TLS_CA" \
+				"https://$REGISTRY_ADDR/v2/" 2>/dev/null)
+		else
+			code=$(curl -s -o /dev/null -w '%{http_code}' --noproxy '*' "http://$REGISTRY_ADDR/v2/" 2>/dev/null)
+		fi
 		case "$code" in 200 | 401) break ;; esac
 		sleep 0.05
 		n=$((n - 1))
