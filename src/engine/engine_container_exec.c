@@ -78,6 +78,8 @@ int berth_engine_exec_create(struct berth_engine *e, const char *what, json_t *b
 		r = berth_containers_get(e->db, id, &c, err);
 	if (r == 0 && !json_is_true(json_object_get(c.state, "Running")))
 		r = berth_error_set(err, EBUSY, "container %s is not running", c.id);
+	if (r == 0 && json_is_true(json_object_get(c.state, "Paused")))
+		r = berth_error_set(err, EBUSY, "container %s is paused, unpause the container before exec", c.id);
 	if (r == 0 && cs->n_execs >= EXECS_MAX)
 		r = berth_error_set(err, EAGAIN, "too many exec sessions (%d)", EXECS_MAX);
 	struct exec_record *x = r == 0 ? calloc(1, sizeof(*x)) : NULL;

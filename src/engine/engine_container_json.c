@@ -101,8 +101,8 @@ json_t *container_inspect_json(struct berth_engine *e, const struct berth_contai
 		snprintf(h, sizeof(h), "%.12s", c->id);
 		json_object_set_new(config, "Hostname", json_string(h));
 	}
-	json_t *out = json_pack("{s:s, s:s, s:s, s:o, s:O, s:s}", "Id", c->id, "Created", created, "Path", path, "Args",
-				args, "State", c->state, "Image", c->image_id);
+	json_t *out = json_pack("{s:s, s:s, s:s, s:o, s:o, s:s}", "Id", c->id, "Created", created, "Path", path, "Args",
+				args, "State", json_deep_copy(c->state), "Image", c->image_id);
 	snprintf(file, sizeof(file), "%s/resolv.conf", dir);
 	json_object_set_new(out, "ResolvConfPath", json_string(file));
 	snprintf(file, sizeof(file), "%s/hostname", dir);
@@ -113,7 +113,8 @@ json_t *container_inspect_json(struct berth_engine *e, const struct berth_contai
 	json_object_set_new(out, "LogPath", json_string(file));
 	snprintf(file, sizeof(file), "/%s", c->name);
 	json_object_set_new(out, "Name", json_string(file));
-	json_object_set_new(out, "RestartCount", json_integer(0));
+	json_object_set_new(out, "RestartCount", json_integer(json_integer_value(json_object_get(c->state, "RestartCount"))));
+	json_object_del(json_object_get(out, "State"), "RestartCount");
 	json_object_set_new(out, "Driver", json_string(berth_snapshotter_driver(e->snapshots)));
 	json_object_set_new(out, "Platform", json_string("linux"));
 	json_object_set_new(out, "MountLabel", json_string(""));

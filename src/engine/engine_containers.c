@@ -21,6 +21,7 @@
 #include "json.h"
 #include "log.h"
 #include "shim_client.h"
+#include "runtime_cmd.h"
 #include "signals.h"
 #include "volumes.h"
 
@@ -183,6 +184,61 @@ static void auto_remove(struct berth_engine *e, const char *id)
 		berth_warn("remove container %s (AutoRemove): %s", id, err.msg);
 }
 
+bool restart_policy_applies(json_t *host_config, int code, int restarts)
+{
+	json_t *policy = json_object_get(host_config, "RestartPolicy");
+	const char *name = json_string_value(json_object_get(policy, "Name"));
+	json_int_t max = json_integer_value(json_object_get(policy, "MaximumRetryCount"));
+	if (!name || json_is_true(json_object_get(host_config, "AutoRemove")))
+		return false;
+	if (strcmp(name, "always") == 0 || strcmp(name, "unless-stopped") == 0)
+		return true;
+	return strcmp(name, "on-failure") == 0 && code != 0 && (max <= 0 || restarts < max);
+}
+
+/* The restart policy after an exit (under cs->lock, which the backoff's
+ * sleep lets go): docker's delay, 100 ms doubling up to a minute, back to
+ * 100 ms after a run of 10 s. */
+static void maybe_restart(struct berth_engine *e, const char *id)
+{
+	struct engine_containers *cs = e->containers;
+	struct berth_error err = { 0 };
+	_cleanup_container_record_ struct berth_container_record c = { 0 };
+	struct live_container *l = live_find(cs, id);
+	if (!l || l->stopped_by_user || l->removed || berth_containers_get(e->db, id, &c, &err) < 0)
+		return;
+	int restarts = (int) json_integer_value(json_object_get(c.state, "RestartCount"));
+	if (!restart_policy_applies(c.host_config, (int) l->exit_code, restarts))
+		return;
+	int64_t ran = now_nano() / 1000000 - l->started_ms;
+	l->backoff_ms = ran >= 10000 || l->backoff_ms == 0 ? 100 : l->backoff_ms * 2 > 60000 ? 60000 : l->backoff_ms * 2;
+	json_object_set_new(c.state, "Status", json_string("restarting"));
+	json_object_set_new(c.state, "Restarting", json_true());
+	berth_containers_set_state(e->db, id, c.state, &err);
+	uint64_t exits = l->exits;
+	l->waiters++; /* the entry stays while the lock is let go */
+	int64_t deadline = now_nano() / 1000000 + l->backoff_ms;
+	struct timespec ts = { .tv_sec = deadline / 1000, .tv_nsec = (deadline % 1000) * 1000000 };
+	while (!l->stopped_by_user && !l->removed && !e->shutting_down &&
+	       pthread_cond_timedwait(&cs->changed, &cs->lock, &ts) != ETIMEDOUT)
+		;
+	l->waiters--;
+	bool go = !l->stopped_by_user && !l->removed && !e->shutting_down && l->exits == exits;
+	live_release(cs, l);
+	berth_container_record_clear(&c);
+	if (!go || berth_containers_get(e->db, id, &c, &err) < 0)
+		return;
+	json_object_set_new(c.state, "Restarting", json_false());
+	json_object_set_new(c.state, "RestartCount", json_integer(restarts + 1));
+	if (container_start_locked(e, &c, &err) < 0) {
+		berth_warn("restart container %s: %s", id, err.msg);
+		json_object_set_new(c.state, "Status", json_string("exited"));
+		berth_containers_set_state(e->db, id, c.state, &err);
+		return;
+	}
+	container_event(e, "restart", &c, NULL);
+}
+
 struct monitor_args {
 	struct berth_engine *e;
 	char id[BERTH_CONTAINER_ID_LEN + 1];
@@ -217,6 +273,7 @@ static void *monitor(void *arg)
 			record_exit(e, m->id, code, when, NULL);
 		}
 		auto_remove(e, m->id);
+		maybe_restart(e, m->id);
 		if ((l = live_find(cs, m->id)))
 			live_release(cs, l);
 	}
@@ -350,49 +407,82 @@ static void connect_attachers(struct berth_engine *e, const char *id, const char
 	pthread_cond_broadcast(&e->containers->changed);
 }
 
-int berth_engine_container_attach(struct berth_engine *e, const char *what, bool in, bool out, bool errs,
-				  int *ret_fd, bool *ret_tty, struct berth_error *err)
+struct berth_attach {
+	char id[BERTH_CONTAINER_ID_LEN + 1];
+	struct pending_attach pending; /* on the live entry until connected */
+	bool queued;
+};
+
+int berth_engine_container_attach_begin(struct berth_engine *e, const char *what, bool in, bool out, bool errs,
+					struct berth_attach **ret, bool *ret_tty, struct berth_error *err)
 {
 	struct engine_containers *cs = e->containers;
 	_cleanup_container_record_ struct berth_container_record c = { 0 };
-	struct pending_attach a = { .fd = -1 };
+	struct berth_attach *a = calloc(1, sizeof(*a));
 	char state[4096];
-	snprintf(a.header, sizeof(a.header), "attach%s%s%s", in ? " stdin" : "", out ? " stdout" : "",
-		 errs ? " stderr" : "");
+	if (!a)
+		return berth_error_sys(err, ENOMEM, "attach to %s", what);
+	a->pending.fd = -1;
+	snprintf(a->pending.header, sizeof(a->pending.header), "attach%s%s%s", in ? " stdin" : "",
+		 out ? " stdout" : "", errs ? " stderr" : "");
 	pthread_mutex_lock(&cs->lock);
 	int r = resolve_record(e, what, &c, err);
 	if (r == 0) {
+		snprintf(a->id, sizeof(a->id), "%s", c.id);
 		*ret_tty = json_is_true(json_object_get(c.config, "Tty"));
 		container_state_dir(e, c.id, state);
 	}
 	if (r == 0 && record_running(&c)) {
-		r = attach_connect(state, a.header, ret_fd, err);
-		pthread_mutex_unlock(&cs->lock);
-		return r;
-	}
-	struct live_container *l = r == 0 ? live_get(cs, c.id) : NULL;
-	if (r == 0 && !l)
-		r = berth_error_sys(err, ENOMEM, "attach to %s", what);
-	if (r == 0) {
-		l->waiters++;
-		a.next = l->attaching;
-		l->attaching = &a;
-		while (a.fd < 0 && !a.error && !l->removed && !e->shutting_down)
-			pthread_cond_wait(&cs->changed, &cs->lock);
-		for (struct pending_attach **p = &l->attaching; *p; p = &(*p)->next)
-			if (*p == &a) {
-				*p = a.next;
-				break;
-			}
-		l->waiters--;
-		if (a.fd >= 0)
-			*ret_fd = a.fd;
-		else
-			r = berth_error_set(err, a.error ? -a.error : ECANCELED, "attach to %s: the container did not start",
-					    what);
-		live_release(cs, l);
+		r = attach_connect(state, a->pending.header, &a->pending.fd, err);
+	} else if (r == 0) {
+		/* queued now, before the client hears back: the start it sends
+		 * next connects it before the program runs */
+		struct live_container *l = live_get(cs, c.id);
+		if (!l) {
+			r = berth_error_sys(err, ENOMEM, "attach to %s", what);
+		} else {
+			l->waiters++;
+			a->pending.next = l->attaching;
+			l->attaching = &a->pending;
+			a->queued = true;
+		}
 	}
 	pthread_mutex_unlock(&cs->lock);
+	if (r < 0) {
+		free(a);
+		return r;
+	}
+	*ret = a;
+	return 0;
+}
+
+int berth_engine_container_attach_wait(struct berth_engine *e, struct berth_attach *a, int *ret_fd,
+				       struct berth_error *err)
+{
+	struct engine_containers *cs = e->containers;
+	int r = 0;
+	pthread_mutex_lock(&cs->lock);
+	if (a->queued) {
+		struct live_container *l = live_find(cs, a->id);
+		while (l && a->pending.fd < 0 && !a->pending.error && !l->removed && !e->shutting_down)
+			pthread_cond_wait(&cs->changed, &cs->lock);
+		for (struct pending_attach **p = l ? &l->attaching : NULL; p && *p; p = &(*p)->next)
+			if (*p == &a->pending) {
+				*p = a->pending.next;
+				break;
+			}
+		if (l) {
+			l->waiters--;
+			live_release(cs, l);
+		}
+	}
+	pthread_mutex_unlock(&cs->lock);
+	if (a->pending.fd >= 0)
+		*ret_fd = a->pending.fd;
+	else
+		r = berth_error_set(err, a->pending.error ? -a->pending.error : ECANCELED,
+				    "attach to %s: the container did not start", a->id);
+	free(a);
 	return r;
 }
 
@@ -437,7 +527,7 @@ static int run_shim(struct berth_engine *e, const struct berth_container_record 
 	return r;
 }
 
-static int start_locked(struct berth_engine *e, struct berth_container_record *c, struct berth_error *err)
+int container_start_locked(struct berth_engine *e, struct berth_container_record *c, struct berth_error *err)
 {
 	char dir[4096], state[4096], started[64];
 	struct berth_image img = { 0 };
@@ -469,6 +559,10 @@ static int start_locked(struct berth_engine *e, struct berth_container_record *c
 	json_object_set_new(c->state, "Error", json_string(""));
 	json_object_set_new(c->state, "StartedAt", json_string(started));
 	struct live_container *l = live_get(e->containers, c->id);
+	if (l) {
+		l->stopped_by_user = false;
+		l->started_ms = now_nano() / 1000000;
+	}
 	/* a container that ran for no time may have exited already */
 	if (l && l->running && (r = berth_containers_set_state(e->db, c->id, c->state, err)) < 0)
 		return r;
@@ -483,7 +577,7 @@ int berth_engine_container_start(struct berth_engine *e, const char *what, struc
 	pthread_mutex_lock(&cs->lock);
 	int r = resolve_record(e, what, &c, err);
 	if (r == 0)
-		r = start_locked(e, &c, err);
+		r = container_start_locked(e, &c, err);
 	pthread_mutex_unlock(&cs->lock);
 	return r;
 }
@@ -533,6 +627,15 @@ static int stop_locked(struct berth_engine *e, const struct berth_container_reco
 	if (!l)
 		return berth_error_sys(err, ENOMEM, "stop %s", c->id);
 	uint64_t exits = l->exits;
+	l->stopped_by_user = true;
+	if (json_is_true(json_object_get(c->state, "Paused"))) {
+		/* a frozen process takes no signal: thaw it first, as dockerd does */
+		struct engine_containers *cs = e->containers;
+		char *argv[] = { cs->runtime, (char *) "--root", cs->runtime_root, (char *) "resume", (char *) c->id, NULL };
+		struct berth_error ignored = { 0 };
+		if (berth_run_command(argv, NULL, &ignored) < 0)
+			berth_warn("container %s: resume before stop: %s", c->id, ignored.msg);
+	}
 	int r = send_signal(e, c->id, sig, false, err);
 	if (r < 0 && l->exits > exits)
 		return 0; /* it exited meanwhile */
@@ -585,8 +688,12 @@ int berth_engine_container_kill(struct berth_engine *e, const char *what, const 
 		r = berth_error_set(err, EBUSY, "cannot kill container: %s: container %s is not running", what, c.id);
 	if (r == 0)
 		r = parse_signal(signal, SIGKILL, &sig, err);
-	if (r == 0)
+	if (r == 0) {
+		struct live_container *l = live_get(cs, c.id);
+		if (l && (sig == SIGKILL || sig == SIGTERM))
+			l->stopped_by_user = true; /* as docker: no restart after a kill */
 		r = send_signal(e, c.id, sig, false, err);
+	}
 	if (r == 0) {
 		char name[32];
 		snprintf(name, sizeof(name), "%d", sig);

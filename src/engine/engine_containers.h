@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "engine.h"
 #include "error.h"
@@ -70,10 +71,15 @@ int berth_engine_container_list(struct berth_engine *e, bool all, int limit, jso
 				struct berth_error *err);
 
 /* A connection to the container's stdio as the shim serves it (docker's
- * multiplexed frames without a tty, raw bytes with one); for a container
- * not running yet, it waits for the start.  *ret_fd: the socket. */
-int berth_engine_container_attach(struct berth_engine *e, const char *what, bool in, bool out, bool errs,
-				  int *ret_fd, bool *ret_tty, struct berth_error *err);
+ * multiplexed frames without a tty, raw bytes with one).  begin registers
+ * the attach (for a container not running yet, before the client can send
+ * its start), wait hands over the socket once it is connected (at the
+ * start) and frees the handle. */
+struct berth_attach;
+int berth_engine_container_attach_begin(struct berth_engine *e, const char *what, bool in, bool out, bool errs,
+					struct berth_attach **ret, bool *ret_tty, struct berth_error *err);
+int berth_engine_container_attach_wait(struct berth_engine *e, struct berth_attach *a, int *ret_fd,
+				       struct berth_error *err);
 
 /* docker exec: create (body: Cmd, Env, WorkingDir, User, Tty, Attach*,
  * Privileged), start (the stdio socket in *ret_fd unless detach), wait for
@@ -97,6 +103,17 @@ int berth_engine_container_rename(struct berth_engine *e, const char *what, cons
 int berth_engine_container_prune(struct berth_engine *e, json_t *filters, json_t **ret, struct berth_error *err);
 /* docker top: {Titles, Processes}. */
 int berth_engine_container_top(struct berth_engine *e, const char *what, json_t **ret, struct berth_error *err);
+
+/* engine_export.c: docker export, a plain tar of the container's file
+ * system as it is (the image's layers and the container's changes), made
+ * as it is read: berth_export_read gives its next bytes (0 at the end). */
+struct berth_export;
+int berth_engine_container_export(struct berth_engine *e, const char *what, struct berth_export **ret,
+				  struct berth_error *err);
+ssize_t berth_export_read(struct berth_export *x, void *buf, size_t len, struct berth_error *err);
+void berth_export_free(struct berth_export *x);
+/* docker diff: [{"Path": "/x", "Kind": 0 modified, 1 added, 2 deleted}], by path. */
+int berth_engine_container_changes(struct berth_engine *e, const char *what, json_t **ret, struct berth_error *err);
 
 struct berth_container_io {
 	char id[65];

@@ -27,6 +27,9 @@ struct live_container {
 	int monitor_fd; /* the shim's wait connection, -1 */
 	int waiters;	/* threads in wait: the entry outlives a remove for them */
 	uint64_t exits; /* how many exits were seen */
+	bool stopped_by_user; /* docker stop / kill: no restart policy applies */
+	int64_t started_ms;   /* for the restart backoff's reset */
+	int backoff_ms;
 	struct pending_attach *attaching;
 	int64_t exit_code;
 	struct live_container *next;
@@ -60,6 +63,12 @@ struct live_container *live_find(struct engine_containers *cs, const char *id);
 void record_exit(struct berth_engine *e, const char *id, int code, int64_t when, const char *error);
 /* Watch a running container through a shim wait connection (fd taken). */
 int start_monitor(struct berth_engine *e, const char *id, int fd, struct berth_error *err);
+
+/* Start a container (under lock): the record's state is updated. */
+int container_start_locked(struct berth_engine *e, struct berth_container_record *c, struct berth_error *err);
+/* Whether HostConfig.RestartPolicy restarts a container that exited with
+ * code (restarts: how many times it was restarted already). */
+bool restart_policy_applies(json_t *host_config, int code, int restarts);
 
 /* RFC 3339 with nanoseconds, UTC; docker's zero time for 0. */
 void format_time(int64_t nano, char out[64]);

@@ -62,6 +62,13 @@ static void readopt(struct berth_engine *e, const struct berth_container_record 
 	}
 	/* no shim and no exit: the host rebooted, or the shim was killed */
 	record_exit(e, c->id, 255, 0, "the container's shim was gone when berthd started");
+	/* as dockerd at boot: always and unless-stopped containers come back */
+	const char *policy = json_string_value(json_object_get(json_object_get(c->host_config, "RestartPolicy"), "Name"));
+	if (policy && (strcmp(policy, "always") == 0 || strcmp(policy, "unless-stopped") == 0)) {
+		_cleanup_container_record_ struct berth_container_record fresh = { 0 };
+		if (berth_containers_get(e->db, c->id, &fresh, &err) < 0 || container_start_locked(e, &fresh, &err) < 0)
+			berth_warn("restart container %s at daemon start: %s", c->id, err.msg);
+	}
 }
 
 static int restore(struct berth_engine *e, struct berth_error *err)

@@ -167,12 +167,16 @@ teardown() {
 }
 
 @test "containers: pause freezes, unpause thaws; restart, rename, top, container prune" {
-	dk run -d --name p "$BB" sh -c 'i=0; while :; do i=$((i + 1)); echo $i > /tmp/n; sleep 0.05; done' >/dev/null
+	dk run -d --name p "$BB" sh -c 'i=0; while :; do i=$((i + 1)); echo $i > /tmp/n.t; mv /tmp/n.t /tmp/n; sleep 0.05; done' >/dev/null
 	sleep 0.3
 	dk pause p >/dev/null
 	assert_eq "$(dk inspect -f '{{.State.Status}} {{.State.Paused}}' p)" "paused true"
 	local a b
-	a=$(dk exec p cat /tmp/n 2>/dev/null || cat "$BERTHD_ROOT/containers/$(dk inspect -f '{{.Id}}' p)/upper/tmp/n")
+	a=$(cat "$BERTHD_ROOT/containers/$(dk inspect -f '{{.Id}}' p)/upper/tmp/n")
+	run dk exec p true
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "is paused"
+
 	sleep 0.5
 	b=$(cat "$BERTHD_ROOT/containers/$(dk inspect -f '{{.Id}}' p)/upper/tmp/n")
 	assert_eq "$b" "$a" "the counter moved while paused"
@@ -180,6 +184,13 @@ teardown() {
 	[ "$status" -ne 0 ]
 	assert_contains "$output" "already paused"
 	dk unpause p >/dev/null
+	# a paused container stops too (thawed first)
+	dk run -d --name frozen "$BB" sleep 1000 >/dev/null
+	dk pause frozen >/dev/null
+	run dk stop -t 1 frozen
+	[ "$status" -eq 0 ]
+	assert_eq "$(dk inspect -f '{{.State.Status}} {{.State.Paused}}' frozen)" "exited false"
+	dk rm frozen >/dev/null
 	sleep 0.3
 	[ "$(cat "$BERTHD_ROOT/containers/$(dk inspect -f '{{.Id}}' p)/upper/tmp/n")" -gt "$b" ]
 	# top: the container's processes
@@ -266,4 +277,35 @@ WRAP
 	dk rm v1 >/dev/null
 	dk volume rm data >/dev/null
 	assert_eq "$(dk volume ls -q)" ""
+}
+
+@test "containers: restart policies: on-failure:2 retries twice, always comes back, stop ends it; and after a reboot" {
+	dk run -d --name f --restart on-failure:2 "$BB" sh -c 'exit 3' >/dev/null
+	local i=0
+	while [ "$(dk inspect -f '{{.RestartCount}} {{.State.Running}}' f)" != "2 false" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sleep 0.5
+	assert_eq "$(dk inspect -f '{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}' f)" "2 exited 3"
+	# always: an exit of its own brings it back
+	dk run -d --name a --restart always "$BB" sh -c 'sleep 0.3; exit 0' >/dev/null
+	i=0
+	while [ "$(dk inspect -f '{{.RestartCount}}' a)" -lt 2 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	[ "$(dk inspect -f '{{.RestartCount}}' a)" -ge 2 ]
+	dk stop -t 1 a >/dev/null
+	local n
+	n=$(dk inspect -f '{{.RestartCount}}' a)
+	sleep 1
+	assert_eq "$(dk inspect -f '{{.RestartCount}} {{.State.Running}}' a)" "$n false"
+	# a "reboot": berthd and every shim gone; always comes back at start
+	dk run -d --name boot --restart always "$BB" sleep 1000 >/dev/null
+	local id
+	id=$(dk inspect -f '{{.Id}}' boot)
+	berthd_kill9
+	pkill -9 -f "berth-shim.*$id"
+	"$BERTH_RUNTIME" --root "$BERTHD_EXEC/runtime" delete -f "$id" >/dev/null 2>&1 || true
+	berthd_start
+	assert_eq "$(dk inspect -f '{{.State.Running}}' boot)" true
+	dk rm -f boot >/dev/null
 }

@@ -174,6 +174,7 @@ struct attach_session {
 	bool in, out, err;
 	/* an exec's stdio, connected before the upgrade; -1 for a container */
 	int exec_fd;
+	struct berth_attach *attach; /* a container's, registered before the upgrade */
 	char exec_id[65];
 };
 
@@ -229,8 +230,7 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, co
 	struct attach_session *a = cls;
 	struct berth_error err = { 0 };
 	int shim = a->exec_fd;
-	bool tty = false;
-	if (shim >= 0 || berth_engine_container_attach(a->engine, a->id, a->in, a->out, a->err, &shim, &tty, &err) == 0) {
+	if (shim >= 0 || berth_engine_container_attach_wait(a->engine, a->attach, &shim, &err) == 0) {
 		if (extra_in_size > 0 && write(shim, extra_in, extra_in_size) < 0)
 			berth_debug("attach %s: %s", a->id, strerror(errno));
 		proxy(a->engine, sock, shim, a->in);
@@ -266,19 +266,22 @@ static enum MHD_Result reply_upgrade(struct api_request *req, struct attach_sess
 static enum MHD_Result container_attach(struct api_request *req)
 {
 	struct berth_error err = { 0 };
-	struct berth_container_io io;
-	if (berth_engine_container_io(req->engine, req->param, &io, &err) < 0)
-		return api_reply_error(req, &err);
+	bool tty = false;
 	struct attach_session *a = calloc(1, sizeof(*a));
 	if (!a)
 		return MHD_NO;
 	a->engine = req->engine;
-	snprintf(a->id, sizeof(a->id), "%s", io.id);
+	snprintf(a->id, sizeof(a->id), "%s", req->param);
 	a->in = api_query_bool(req, "stdin", false);
 	a->out = api_query_bool(req, "stdout", false);
 	a->err = api_query_bool(req, "stderr", false);
 	a->exec_fd = -1;
-	return reply_upgrade(req, a, io.tty);
+	if (berth_engine_container_attach_begin(req->engine, req->param, a->in, a->out, a->err, &a->attach, &tty, &err) <
+	    0) {
+		free(a);
+		return api_reply_error(req, &err);
+	}
+	return reply_upgrade(req, a, tty);
 }
 
 static enum MHD_Result container_pause(struct api_request *req, bool pause)
