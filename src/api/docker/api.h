@@ -8,6 +8,7 @@
 #include <microhttpd.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "engine.h"
 #include "error.h"
@@ -20,6 +21,8 @@
 
 /* JSON bodies of requests (auth, tags, create...) are small. */
 #define BERTH_API_BODY_MAX (1u << 20)
+/* ...but an archive to import is streamed to a file, up to this. */
+#define BERTH_API_UPLOAD_MAX BERTH_ENGINE_IMPORT_MAX
 
 struct berth_api_server;
 
@@ -33,6 +36,13 @@ struct api_request {
 	char *body;
 	size_t body_len;
 	bool body_too_large;
+	/* An import (POST /images/create without fromImage): the body goes to
+	 * an anonymous file under the engine's root, never to memory. */
+	bool upload;
+	int upload_fd;		/* -1 unless upload; closed when the upload failed */
+	uint64_t upload_len;
+	bool upload_too_large;	/* more than BERTH_API_UPLOAD_MAX: 413 */
+	struct berth_error upload_err; /* code != 0: refused, the body is discarded */
 	/* Route parameters: the {name} of /images/{name}/json. */
 	char param[4096];
 };
@@ -98,6 +108,13 @@ enum MHD_Result api_route_system(struct api_request *req, bool *handled);
 enum MHD_Result api_route_images(struct api_request *req, bool *handled);
 enum MHD_Result api_route_volumes(struct api_request *req, bool *handled);
 enum MHD_Result api_route_containers(struct api_request *req, bool *handled);
+/* POST /images/create without fromImage, when its headers are in: check
+ * what can be checked and open the file the body goes to (routes_images.c);
+ * a refusal is kept in req->upload_err and answered after the body. */
+void api_import_upload_begin(struct api_request *req);
+/* GET /containers/{id}/export and /changes (routes_export.c); the ID in req->param */
+enum MHD_Result api_container_export(struct api_request *req);
+enum MHD_Result api_container_changes(struct api_request *req);
 /* GET /containers/{id}/logs (container_logs.c); the ID in req->param */
 enum MHD_Result api_container_logs(struct api_request *req);
 

@@ -446,6 +446,10 @@ enum MHD_Result api_route_containers(struct api_request *req, bool *handled)
 		return container_top(req);
 	if (strcmp(m, "GET") == 0 && match_id(req, "/logs"))
 		return api_container_logs(req);
+	if (strcmp(m, "GET") == 0 && match_id(req, "/export"))
+		return api_container_export(req);
+	if (strcmp(m, "GET") == 0 && match_id(req, "/changes"))
+		return api_container_changes(req);
 	if (strcmp(m, "DELETE") == 0 && !strchr(p + 12, '/')) {
 		snprintf(req->param, sizeof(req->param), "%s", p + 12);
 		return container_delete(req);

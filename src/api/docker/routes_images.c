@@ -122,13 +122,105 @@ static int pull_job_new(struct api_request *req, struct pull_job **ret, struct b
 	return 0;
 }
 
+/* ---- POST /images/create?fromSrc=-: docker import ---- */
+
+#define IMPORT_CHANGES_MAX 1000
+
+struct import_changes {
+	const char *v[IMPORT_CHANGES_MAX];
+	size_t n;
+	bool too_many;
+};
+
+/* Every changes= of the query (docker sends one per --change). */
+static enum MHD_Result collect_changes(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void) kind;
+	struct import_changes *c = cls;
+	if (strcmp(key, "changes") != 0 || !value || !*value)
+		return MHD_YES;
+	if (c->n == IMPORT_CHANGES_MAX) {
+		c->too_many = true;
+		return MHD_NO;
+	}
+	c->v[c->n++] = value;
+	return MHD_YES;
+}
+
+static int import_request(struct api_request *req, struct import_changes *changes, struct berth_engine_import *ret,
+			  struct berth_error *err)
+{
+	changes->n = 0;
+	changes->too_many = false;
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, collect_changes, changes);
+	if (changes->too_many)
+		return berth_error_set(err, EINVAL, "import: more than %d changes", IMPORT_CHANGES_MAX);
+	*ret = (struct berth_engine_import){
+		.fd = req->upload_fd,
+		.repo = api_query(req, "repo"),
+		.tag = api_query(req, "tag"),
+		.message = api_query(req, "message"),
+		.changes = changes->v,
+		.n_changes = changes->n,
+		.platform = api_query(req, "platform"),
+	};
+	return 0;
+}
+
+void api_import_upload_begin(struct api_request *req)
+{
+	const char *src = api_query(req, "fromSrc");
+	struct import_changes *changes = calloc(1, sizeof(*changes));
+	struct berth_engine_import imp;
+	req->upload = true;
+	if (!changes) {
+		berth_error_sys(&req->upload_err, ENOMEM, "import");
+		return;
+	}
+	if (src && *src && strcmp(src, "-") != 0)
+		berth_error_set(&req->upload_err, ENOTSUP,
+				"import from a URL (%.200s) is not supported by berthd: it does not download archives; "
+				"send the archive itself (docker import FILE, or docker import - < FILE)",
+				src);
+	else if (import_request(req, changes, &imp, &req->upload_err) == 0 &&
+		 berth_engine_import_check(req->engine, &imp, &req->upload_err) == 0)
+		req->upload_fd = berth_engine_upload_file(req->engine, &req->upload_err);
+	free(changes);
+}
+
+static enum MHD_Result images_import(struct api_request *req)
+{
+	struct berth_error err = { 0 };
+	struct berth_engine_import imp;
+	char id[BERTH_DIGEST_MAX], line[BERTH_DIGEST_MAX + 32];
+	if (req->upload_err.code)
+		return api_reply_error(req, &req->upload_err);
+	if (!req->upload || req->upload_fd < 0)
+		return api_reply_message(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "import: the upload was not stored");
+	struct import_changes *changes = calloc(1, sizeof(*changes));
+	if (!changes)
+		return MHD_NO;
+	int r = import_request(req, changes, &imp, &err);
+	if (r == 0)
+		r = berth_engine_import(req->engine, &imp, id, &err);
+	free(changes);
+	/* The file is done with: its space goes back now, not when the
+	 * client closes the connection. */
+	berth_closep(&req->upload_fd);
+	if (r < 0)
+		return api_reply_error(req, &err);
+	/* As dockerd: one JSON message whose status is the new image's ID. */
+	snprintf(line, sizeof(line), "{\"status\":\"%s\"}\r\n", id);
+	return api_reply_text(req, MHD_HTTP_OK, "application/json", line);
+}
+
 static enum MHD_Result images_create(struct api_request *req)
 {
 	struct berth_error err = { 0 };
 	struct pull_job *j = NULL;
-	if (!api_query(req, "fromImage"))
-		return api_reply_message(req, MHD_HTTP_NOT_IMPLEMENTED,
-					 "importing images (fromSrc) is not supported by this berthd yet");
+	const char *from = api_query(req, "fromImage");
+	if (!from || !*from)
+		return images_import(req);
 	if (pull_job_new(req, &j, &err) < 0)
 		return api_reply_error(req, &err);
 	j->stream = api_stream_new();

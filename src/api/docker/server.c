@@ -11,6 +11,7 @@
 
 #include "api.h"
 #include "cleanup.h"
+#include "file.h"
 #include "log.h"
 
 struct berth_api_server {
@@ -31,6 +32,9 @@ static enum MHD_Result dispatch(struct api_request *req)
 	enum MHD_Result r;
 
 	berth_debug("api: %s %s (1.%d)", req->method, req->path, req->version % 100);
+	if (req->upload_too_large)
+		return api_reply_message(req, 413, "import: the archive is larger than %llu bytes",
+					 (unsigned long long) BERTH_API_UPLOAD_MAX);
 	if (req->body_too_large)
 		return api_reply_message(req, 413, "request body larger than %u bytes",
 					 BERTH_API_BODY_MAX);
@@ -45,6 +49,35 @@ static enum MHD_Result dispatch(struct api_request *req)
 		return r;
 	berth_error_set(&err, ENOENT, "page not found");
 	return api_reply_error(req, &err);
+}
+
+/* docker import: POST /images/create without fromImage (dockerd reads the
+ * body when fromSrc is "-" or missing).  Its body is streamed to a file. */
+static bool is_import(struct api_request *req, const char *url)
+{
+	struct berth_error ignored = { 0 };
+	const char *from = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, "fromImage");
+	return strcmp(req->method, "POST") == 0 && (!from || !*from) && split_version(url, req, &ignored) == 0 &&
+	       strcmp(req->path, "/images/create") == 0;
+}
+
+/* A piece of an import's body, into the upload file; past the bound, or
+ * after a failed write, the rest is read and dropped (the answer comes once
+ * the body is in: libmicrohttpd queues none while it is uploading). */
+static void upload_write(struct api_request *req, const char *data, size_t n)
+{
+	if (!req->upload_too_large && req->upload_len + n > BERTH_API_UPLOAD_MAX) {
+		req->upload_too_large = true;
+		berth_closep(&req->upload_fd);
+	}
+	req->upload_len += n;
+	if (req->upload_fd < 0)
+		return;
+	int r = berth_write_all(req->upload_fd, data, n);
+	if (r < 0) {
+		berth_error_sys(&req->upload_err, -r, "import: store the uploaded archive");
+		berth_closep(&req->upload_fd);
+	}
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -63,7 +96,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		req->engine = s->engine;
 		req->conn = conn;
 		req->method = method;
+		req->upload_fd = -1;
 		*con_cls = req;
+		if (is_import(req, url))
+			api_import_upload_begin(req);
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0 && req->upload) {
+		size_t n = *upload_data_size;
+		*upload_data_size = 0;
+		upload_write(req, upload_data, n);
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
@@ -94,6 +136,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct api_request *req = *con_cls;
 	if (!req)
 		return;
+	berth_closep(&req->upload_fd);
 	free(req->body);
 	free(req);
 	*con_cls = NULL;
