@@ -510,39 +510,13 @@ static int prune_volumes(struct berth_cli *cli, bool all, bool force, json_t *fi
 
 int berth_cmd_volume_prune(struct berth_cli *cli, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "all", optional_argument, NULL, 'a' },    { "force", optional_argument, NULL, 'f' },
-		{ "filter", required_argument, NULL, 'F' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct berth_error err = { 0 };
 	_cleanup_json_ json_t *filters = json_object();
-	bool all = false, force = false;
-	int c, r = 0;
-
-	while ((c = berth_cli_getopt(cli, &prune_info, argc, argv, ":afh", longopts)) != -1) {
-		switch (c) {
-		case 'a':
-			r = berth_cli_parse_bool(cli, &prune_info, "-a, --all", optarg, &all);
-			break;
-		case 'f':
-			r = berth_cli_parse_bool(cli, &prune_info, "-f, --force", optarg, &force);
-			break;
-		case 'F':
-			if (berth_cli_filter_flag(cli, &prune_info, "--filter", filters, optarg) != 0)
-				return BERTH_EXIT_USAGE;
-			break;
-		case BERTH_GETOPT_HELP:
-			return 0;
-		default:
-			return BERTH_EXIT_USAGE;
-		}
-		if (r < 0)
-			return BERTH_EXIT_USAGE;
-	}
-	if (optind < argc)
-		return berth_cli_usage_error(cli, &prune_info, 1, "'%s' accepts no arguments", cli->cmd_path);
-	if (!filters || prune_volumes(cli, all, force, filters, &err) < 0)
+	struct berth_prune_flags f = { .filters = filters };
+	int r = filters ? berth_cli_prune_flags(cli, &prune_info, argc, argv, &f) : berth_cli_fail(&err);
+	if (r >= 0)
+		return r;
+	if (prune_volumes(cli, f.all, f.force, filters, &err) < 0)
 		return berth_cli_fail(&err);
 	return 0;
 }

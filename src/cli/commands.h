@@ -84,6 +84,15 @@ int berth_cli_filter_add(json_t *filters, const char *arg, struct berth_error *e
  * BERTH_EXIT_USAGE after docker's "invalid argument" message naming flag. */
 int berth_cli_filter_flag(struct berth_cli *cli, const struct berth_cmd_info *info, const char *flag, json_t *filters,
 			  const char *arg);
+/* The flags of every prune command: -a/--all, -f/--force, --filter (into
+ * filters, which the caller owns).  -1: go on; otherwise the exit status
+ * (0 after --help, BERTH_EXIT_USAGE after a usage error). */
+struct berth_prune_flags {
+	bool all, force;
+	json_t *filters;
+};
+int berth_cli_prune_flags(struct berth_cli *cli, const struct berth_cmd_info *info, int argc, char **argv,
+			  struct berth_prune_flags *f);
 /* Add one key and value as they are. */
 int berth_cli_filter_add_value(json_t *filters, const char *key, const char *value, struct berth_error *err);
 
