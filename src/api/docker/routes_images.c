@@ -219,7 +219,7 @@ static enum MHD_Result images_create(struct api_request *req)
 	struct berth_error err = { 0 };
 	struct pull_job *j = NULL;
 	const char *from = api_query(req, "fromImage");
-	if (!from || !*from)
+	if (!from)
 		return images_import(req);
 	if (pull_job_new(req, &j, &err) < 0)
 		return api_reply_error(req, &err);

@@ -51,13 +51,13 @@ static enum MHD_Result dispatch(struct api_request *req)
 	return api_reply_error(req, &err);
 }
 
-/* docker import: POST /images/create without fromImage (dockerd reads the
- * body when fromSrc is "-" or missing).  Its body is streamed to a file. */
+/* docker import: POST /images/create without fromImage (an empty
+ * fromImage is a pull of a bad name, 400).  Its body is streamed to a file. */
 static bool is_import(struct api_request *req, const char *url)
 {
 	struct berth_error ignored = { 0 };
 	const char *from = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, "fromImage");
-	return strcmp(req->method, "POST") == 0 && (!from || !*from) && split_version(url, req, &ignored) == 0 &&
+	return strcmp(req->method, "POST") == 0 && !from && split_version(url, req, &ignored) == 0 &&
 	       strcmp(req->path, "/images/create") == 0;
 }
 
