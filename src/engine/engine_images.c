@@ -8,6 +8,7 @@
 #include "cleanup.h"
 #include "engine.h"
 #include "engine_internal.h"
+#include "log.h"
 #include "manifest.h"
 #include "reference.h"
 
@@ -131,6 +132,43 @@ static int pull_denied(const struct berth_reference *ref, struct berth_error *er
 	return -ENOENT;
 }
 
+/* registries.conf: the mirrors of the name's registry first, then the
+ * registry itself (or what its entry redirects to); the first that serves
+ * the image wins, and the image keeps the name that was asked for. */
+static int pull_from_sources(struct berth_engine *e, struct berth_reference *ref, struct berth_pull_options *o,
+			     struct berth_pulled_image *img, struct berth_error *err)
+{
+	char full[BERTH_REFERENCE_MAX];
+	struct berth_pull_source *src = NULL;
+	size_t n = 0;
+	berth_reference_string(ref, full);
+	int r = berth_registries_pull_sources(e->registries, full, &src, &n, err);
+	if (r < 0)
+		return r;
+	if (n == 0)
+		return berth_pull(&e->pull_env, o, img, err);
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_reference_ struct berth_reference *alt = NULL;
+		struct berth_error one = { 0 };
+		r = berth_reference_parse(src[i].name, 0, &alt, &one);
+		if (r == 0) {
+			o->ref = alt;
+			r = berth_pull(&e->pull_env, o, img, &one);
+			o->ref = ref;
+		}
+		if (r == 0 || (o->cancel && *o->cancel) || i + 1 == n) {
+			if (r < 0)
+				*err = one;
+			break;
+		}
+		berth_debug("pull %s from %s: %s; trying the next source", full, src[i].name, one.msg);
+		berth_pulled_image_clear(img);
+		*img = (struct berth_pulled_image){ 0 };
+	}
+	berth_pull_sources_free(src, n);
+	return r;
+}
+
 int berth_engine_pull(struct berth_engine *e, const struct berth_engine_pull *req,
 		      struct berth_engine_pull_result *ret, struct berth_error *err)
 {
@@ -151,7 +189,7 @@ int berth_engine_pull(struct berth_engine *e, const struct berth_engine_pull *re
 		.progress_ctx = req->progress_ctx,
 	};
 	pthread_rwlock_rdlock(&e->gc_lock);
-	r = berth_pull(&e->pull_env, &o, &img, err);
+	r = pull_from_sources(e, ref, &o, &img, err);
 	if (r == 0)
 		r = record_pull(e, ref, &img, ret, err);
 	pthread_rwlock_unlock(&e->gc_lock);
