@@ -227,17 +227,47 @@ struct command {
 };
 
 static const struct command top_commands[] = {
+	{ "attach", berth_cmd_attach, "Attach local standard input, output, and error streams to a running container" },
+	{ "create", berth_cmd_create, "Create a new container" },
 	{ "events", berth_cmd_events, "Get real time events from the server" },
 	{ "history", berth_cmd_history, "Show the history of an image" },
 	{ "images", berth_cmd_images, "List images" },
 	{ "info", berth_cmd_info, "Display system-wide information" },
-	{ "inspect", berth_cmd_image_inspect, "Return low-level information on images" },
+	{ "inspect", berth_cmd_inspect, "Return low-level information on berth objects" },
+	{ "kill", berth_cmd_kill, "Kill one or more running containers" },
 	{ "login", berth_cmd_login, "Authenticate to a registry" },
 	{ "logout", berth_cmd_logout, "Log out from a registry" },
+	{ "logs", berth_cmd_logs, "Fetch the logs of a container" },
+	{ "ps", berth_cmd_ps, "List containers" },
 	{ "pull", berth_cmd_pull, "Download an image from a registry" },
+	{ "restart", berth_cmd_restart, "Restart one or more containers" },
+	{ "rm", berth_cmd_rm, "Remove one or more containers" },
 	{ "rmi", berth_cmd_rmi, "Remove one or more images" },
+	{ "run", berth_cmd_run, "Create and run a new container from an image" },
+	{ "start", berth_cmd_start, "Start one or more stopped containers" },
+	{ "stop", berth_cmd_stop, "Stop one or more running containers" },
 	{ "tag", berth_cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE" },
 	{ "version", berth_cmd_version, "Show the berth version information" },
+	{ "wait", berth_cmd_wait, "Block until one or more containers stop, then print their exit codes" },
+};
+
+static const struct command container_commands[] = {
+	{ "attach", berth_cmd_attach, "Attach local standard input, output, and error streams to a running container" },
+	{ "create", berth_cmd_create, "Create a new container" },
+	{ "inspect", berth_cmd_container_inspect, "Display detailed information on one or more containers" },
+	{ "kill", berth_cmd_kill, "Kill one or more running containers" },
+	{ "logs", berth_cmd_logs, "Fetch the logs of a container" },
+	{ "ls", berth_cmd_ps, "List containers" },
+	{ "list", berth_cmd_ps, NULL },
+	{ "ps", berth_cmd_ps, NULL },
+	{ "prune", berth_cmd_container_prune, "Remove all stopped containers" },
+	{ "restart", berth_cmd_restart, "Restart one or more containers" },
+	{ "rm", berth_cmd_rm, "Remove one or more containers" },
+	{ "remove", berth_cmd_rm, NULL },
+	{ "run", berth_cmd_run, "Create and run a new container from an image" },
+	{ "start", berth_cmd_start, "Start one or more stopped containers" },
+	{ "stop", berth_cmd_stop, "Stop one or more running containers" },
+	{ "wait", berth_cmd_wait, "Block until one or more containers stop, then print their exit codes" },
 };
 
 static const struct command image_commands[] = {
@@ -277,6 +307,7 @@ struct group {
 };
 
 static const struct group groups[] = {
+	{ "container", "Manage containers", container_commands, BERTH_ARRAY_SIZE(container_commands) },
 	{ "image", "Manage images", image_commands, BERTH_ARRAY_SIZE(image_commands) },
 	{ "system", "Manage berth", system_commands, BERTH_ARRAY_SIZE(system_commands) },
 	{ "volume", "Manage volumes", volume_commands, BERTH_ARRAY_SIZE(volume_commands) },
@@ -349,9 +380,9 @@ static int dispatch(struct berth_cli *cli, int argc, char **argv)
 			return group_help(g);
 		cmd = find(g->commands, g->n, argv[1]);
 		if (!cmd) {
-			fprintf(stderr, "berth: unknown command: berth %s %s\n\nRun 'berth %s --help' for more "
-					"information\n",
-				g->name, argv[1], g->name);
+			fprintf(stderr, "berth: unknown command: berth %s %s\n\nUsage:  berth %s\n\nRun 'berth %s --help' "
+					"for more information\n",
+				g->name, argv[1], g->name, g->name);
 			return 1;
 		}
 		snprintf(path, sizeof(path), "berth %s %s", g->name, argv[1]);

@@ -232,6 +232,11 @@ static int spec_process(const struct berth_container_spec_input *in, const char 
 	if (json_array_size(sgids) == 0)
 		json_object_del(json_object_get(p, "user"), "additionalGids");
 	json_object_set_new(p, "noNewPrivileges", json_boolean(spec_no_new_privileges(hc)));
+	/* the client's terminal size, so the program sees it from the start */
+	json_t *size = json_object_get(hc, "ConsoleSize");
+	json_int_t rows = json_integer_value(json_array_get(size, 0)), cols = json_integer_value(json_array_get(size, 1));
+	if (json_is_true(json_object_get(in->config, "Tty")) && rows > 0 && cols > 0 && rows < 65536 && cols < 65536)
+		json_object_set_new(p, "consoleSize", json_pack("{s:I, s:I}", "height", rows, "width", cols));
 	json_t *oom = json_object_get(hc, "OomScoreAdj");
 	if (json_is_integer(oom) && json_integer_value(oom) != 0)
 		json_object_set(p, "oomScoreAdj", oom);

@@ -578,6 +578,12 @@ int berth_engine_container_start(struct berth_engine *e, const char *what, struc
 	int r = resolve_record(e, what, &c, err);
 	if (r == 0)
 		r = container_start_locked(e, &c, err);
+	if (r < 0 && r != -EALREADY && c.id[0] && json_is_true(json_object_get(c.host_config, "AutoRemove"))) {
+		/* --rm: a container that could not start goes too, as with dockerd */
+		struct berth_error ignored = { 0 };
+		if (remove_locked(e, &c, true, &ignored) < 0)
+			berth_warn("remove container %s after its failed start: %s", c.id, ignored.msg);
+	}
 	pthread_mutex_unlock(&cs->lock);
 	return r;
 }
