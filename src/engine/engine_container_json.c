@@ -181,11 +181,8 @@ json_t *container_list_json(const struct berth_container_record *c)
 
 int berth_engine_container_inspect(struct berth_engine *e, const char *what, json_t **ret, struct berth_error *err)
 {
-	char id[BERTH_CONTAINER_ID_LEN + 1];
 	_cleanup_container_record_ struct berth_container_record c = { 0 };
-	int r = berth_containers_resolve(e->db, what, id, err);
-	if (r == 0)
-		r = berth_containers_get(e->db, id, &c, err);
+	int r = container_resolve(e, what, &c, err);
 	if (r < 0)
 		return r;
 	*ret = container_inspect_json(e, &c);

@@ -12,31 +12,13 @@
 #include "engine_containers_internal.h"
 #include "file.h"
 #include "json.h"
-#include "runtime_cmd.h"
-
-static int resolve(struct berth_engine *e, const char *what, struct berth_container_record *c,
-		   struct berth_error *err)
-{
-	char id[BERTH_CONTAINER_ID_LEN + 1];
-	int r = berth_containers_resolve(e->db, what, id, err);
-	return r < 0 ? r : berth_containers_get(e->db, id, c, err);
-}
-
-static int runtime(struct berth_engine *e, const char *verb, const char *id, char **out, struct berth_error *err)
-{
-	struct engine_containers *cs = e->containers;
-	char *argv[] = { cs->runtime, (char *) "--root", cs->runtime_root, (char *) verb, (char *) id, NULL };
-	char *argv_ps[] = { cs->runtime, (char *) "--root", cs->runtime_root, (char *) "ps", (char *) "--format",
-			    (char *) "json", (char *) id, NULL };
-	return berth_run_command(strcmp(verb, "ps") == 0 ? argv_ps : argv, out, err);
-}
 
 static int set_paused(struct berth_engine *e, const char *what, bool pause, struct berth_error *err)
 {
 	struct engine_containers *cs = e->containers;
 	_cleanup_container_record_ struct berth_container_record c = { 0 };
 	pthread_mutex_lock(&cs->lock);
-	int r = resolve(e, what, &c, err);
+	int r = container_resolve(e, what, &c, err);
 	bool paused = r == 0 && json_is_true(json_object_get(c.state, "Paused"));
 	if (r == 0 && !json_is_true(json_object_get(c.state, "Running")))
 		r = berth_error_set(err, EBUSY, "container %s is not running", c.id);
@@ -45,7 +27,7 @@ static int set_paused(struct berth_engine *e, const char *what, bool pause, stru
 	else if (r == 0 && !pause && !paused)
 		r = berth_error_set(err, EBUSY, "container %s is not paused", c.id);
 	if (r == 0)
-		r = runtime(e, pause ? "pause" : "resume", c.id, NULL, err);
+		r = container_runtime(e, pause ? "pause" : "resume", c.id, NULL, err);
 	if (r == 0) {
 		json_object_set_new(c.state, "Paused", json_boolean(pause));
 		json_object_set_new(c.state, "Status", json_string(pause ? "paused" : "running"));
@@ -75,7 +57,7 @@ int berth_engine_container_rename(struct berth_engine *e, const char *what, cons
 	struct engine_containers *cs = e->containers;
 	_cleanup_container_record_ struct berth_container_record c = { 0 };
 	pthread_mutex_lock(&cs->lock);
-	int r = resolve(e, what, &c, err);
+	int r = container_resolve(e, what, &c, err);
 	char old[BERTH_CONTAINER_NAME_MAX + 2];
 	if (r == 0) {
 		snprintf(old, sizeof(old), "/%s", c.name);
@@ -196,11 +178,11 @@ int berth_engine_container_top(struct berth_engine *e, const char *what, json_t 
 	_cleanup_container_record_ struct berth_container_record c = { 0 };
 	_cleanup_free_ char *out = NULL;
 	_cleanup_json_ json_t *pids = NULL;
-	int r = resolve(e, what, &c, err);
+	int r = container_resolve(e, what, &c, err);
 	if (r == 0 && !json_is_true(json_object_get(c.state, "Running")))
 		r = berth_error_set(err, EBUSY, "container %s is not running", c.id);
 	if (r == 0)
-		r = runtime(e, "ps", c.id, &out, err);
+		r = container_runtime(e, "ps", c.id, &out, err);
 	if (r == 0)
 		r = bjson_parse(out, strlen(out), "runtime ps", &pids, err);
 	if (r < 0)

@@ -117,12 +117,21 @@ void container_event(struct berth_engine *e, const char *action, const struct be
 	berth_events_publish(e->events, "container", action, c->id, attrs);
 }
 
-static int resolve_record(struct berth_engine *e, const char *what, struct berth_container_record *c,
-			  struct berth_error *err)
+int container_resolve(struct berth_engine *e, const char *what, struct berth_container_record *c,
+		      struct berth_error *err)
 {
 	char id[BERTH_CONTAINER_ID_LEN + 1];
 	int r = berth_containers_resolve(e->db, what, id, err);
 	return r < 0 ? r : berth_containers_get(e->db, id, c, err);
+}
+
+int container_runtime(struct berth_engine *e, const char *verb, const char *id, char **out, struct berth_error *err)
+{
+	struct engine_containers *cs = e->containers;
+	char *argv[] = { cs->runtime, (char *) "--root", cs->runtime_root, (char *) verb, (char *) id, NULL };
+	char *argv_ps[] = { cs->runtime, (char *) "--root", cs->runtime_root, (char *) "ps", (char *) "--format",
+			    (char *) "json", (char *) id, NULL };
+	return berth_run_command(strcmp(verb, "ps") == 0 ? argv_ps : argv, out, err);
 }
 
 static bool record_running(const struct berth_container_record *c)
@@ -426,7 +435,7 @@ int berth_engine_container_attach_begin(struct berth_engine *e, const char *what
 	snprintf(a->pending.header, sizeof(a->pending.header), "attach%s%s%s", in ? " stdin" : "",
 		 out ? " stdout" : "", errs ? " stderr" : "");
 	pthread_mutex_lock(&cs->lock);
-	int r = resolve_record(e, what, &c, err);
+	int r = container_resolve(e, what, &c, err);
 	if (r == 0) {
 		snprintf(a->id, sizeof(a->id), "%s", c.id);
 		*ret_tty = json_is_true(json_object_get(c.config, "Tty"));
@@ -575,7 +584,7 @@ int berth_engine_container_start(struct berth_engine *e, const char *what, struc
 	struct engine_containers *cs = e->containers;
 	_cleanup_container_record_ struct berth_container_record c = { 0 };
 	pthread_mutex_lock(&cs->lock);
-	int r = resolve_record(e, what, &c, err);
+	int r = container_resolve(e, what, &c, err);
 	if (r == 0)
 		r = container_start_locked(e, &c, err);
 	if (r < 0 && r != -EALREADY && c.id[0] && json_is_true(json_object_get(c.host_config, "AutoRemove"))) {
@@ -636,10 +645,8 @@ static int stop_locked(struct berth_engine *e, const struct berth_container_reco
 	l->stopped_by_user = true;
 	if (json_is_true(json_object_get(c->state, "Paused"))) {
 		/* a frozen process takes no signal: thaw it first, as dockerd does */
-		struct engine_containers *cs = e->containers;
-		char *argv[] = { cs->runtime, (char *) "--root", cs->runtime_root, (char *) "resume", (char *) c->id, NULL };
 		struct berth_error ignored = { 0 };
-		if (berth_run_command(argv, NULL, &ignored) < 0)
+		if (container_runtime(e, "resume", c->id, NULL, &ignored) < 0)
 			berth_warn("container %s: resume before stop: %s", c->id, ignored.msg);
 	}
 	int r = send_signal(e, c->id, sig, false, err);
@@ -665,7 +672,7 @@ int berth_engine_container_stop(struct berth_engine *e, const char *what, int ti
 	_cleanup_container_record_ struct berth_container_record c = { 0 };
 	int sig;
 	pthread_mutex_lock(&cs->lock);
-	int r = resolve_record(e, what, &c, err);
+	int r = container_resolve(e, what, &c, err);
 	if (r == 0 && !record_running(&c))
 		r = -EALREADY;
 	if (r == 0)
@@ -689,7 +696,7 @@ int berth_engine_container_kill(struct berth_engine *e, const char *what, const 
 	_cleanup_container_record_ struct berth_container_record c = { 0 };
 	int sig;
 	pthread_mutex_lock(&cs->lock);
-	int r = resolve_record(e, what, &c, err);
+	int r = container_resolve(e, what, &c, err);
 	if (r == 0 && !record_running(&c))
 		r = berth_error_set(err, EBUSY, "cannot kill container: %s: container %s is not running", what, c.id);
 	if (r == 0)
@@ -722,7 +729,7 @@ int berth_engine_container_wait_prepare(struct berth_engine *e, const char *what
 	*w = (struct berth_container_waiter){ 0 };
 	snprintf(w->condition, sizeof(w->condition), "%s", condition);
 	pthread_mutex_lock(&cs->lock);
-	int r = resolve_record(e, what, &c, err);
+	int r = container_resolve(e, what, &c, err);
 	struct live_container *l = r == 0 ? live_get(cs, c.id) : NULL;
 	if (r == 0 && !l)
 		r = berth_error_sys(err, ENOMEM, "wait for %s", what);
@@ -802,7 +809,7 @@ int berth_engine_container_remove(struct berth_engine *e, const char *what, bool
 	struct engine_containers *cs = e->containers;
 	_cleanup_container_record_ struct berth_container_record c = { 0 };
 	pthread_mutex_lock(&cs->lock);
-	int r = resolve_record(e, what, &c, err);
+	int r = container_resolve(e, what, &c, err);
 	if (r == 0)
 		r = remove_locked(e, &c, force, err);
 	pthread_mutex_unlock(&cs->lock);

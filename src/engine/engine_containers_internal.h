@@ -64,6 +64,13 @@ void record_exit(struct berth_engine *e, const char *id, int code, int64_t when,
 /* Watch a running container through a shim wait connection (fd taken). */
 int start_monitor(struct berth_engine *e, const char *id, int fd, struct berth_error *err);
 
+/* The container a user means (ID, name or ID prefix), read. */
+int container_resolve(struct berth_engine *e, const char *what, struct berth_container_record *c,
+		      struct berth_error *err);
+/* The OCI runtime's VERB on the container (pause, resume; ps with
+ * --format json), run by berthd itself; *out (may be NULL) its stdout. */
+int container_runtime(struct berth_engine *e, const char *verb, const char *id, char **out, struct berth_error *err);
+
 /* Start a container (under lock): the record's state is updated. */
 int container_start_locked(struct berth_engine *e, struct berth_container_record *c, struct berth_error *err);
 /* Whether HostConfig.RestartPolicy restarts a container that exited with
