@@ -309,3 +309,32 @@ WRAP
 	assert_eq "$(dk inspect -f '{{.State.Running}}' boot)" true
 	dk rm -f boot >/dev/null
 }
+
+@test "containers: /events filters: container by name and ID prefix, volume, label, image, and a bad key refused" {
+	local t0 id
+	t0=$(date +%s)
+	id=$(dk run -d --name evweb -l tier=web "$BB" true)
+	dk wait evweb >/dev/null
+	dk run --rm --name evother "$BB" true
+	dk volume create evvol >/dev/null
+	dk volume rm evvol >/dev/null
+	local until=$(($(date +%s) + 1)) fmt='{{.Type}} {{.Action}} {{.Actor.Attributes.name}}'
+	run dk events --since "$t0" --until "$until" --filter container=evweb --format "$fmt"
+	echo "$output"
+	assert_eq "$output" "container create evweb
+container start evweb
+container die evweb"
+	run dk events --since "$t0" --until "$until" --filter "container=${id:0:12}" --filter event=die \
+		--format '{{.Action}} {{.Actor.Attributes.exitCode}}'
+	assert_eq "$output" "die 0"
+	run dk events --since "$t0" --until "$until" --filter volume=evvol --format '{{.Type}} {{.Action}} {{.Actor.ID}}'
+	assert_eq "$output" "volume create evvol
+volume destroy evvol"
+	run dk events --since "$t0" --until "$until" --filter label=tier=web --filter event=start --format "$fmt"
+	assert_eq "$output" "container start evweb"
+	run dk events --since "$t0" --until "$until" --filter image="$BB" --filter event=destroy --format "$fmt"
+	assert_eq "$output" "container destroy evother"
+	run dk events --since "$t0" --until "$until" --filter colour=red
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "invalid filter 'colour'"
+}

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "event_filter.h"
 #include "berth-config.h"
 #include "cleanup.h"
 #include "json.h"
@@ -169,34 +170,6 @@ struct events_reader {
 	json_t *filters;
 };
 
-static bool filter_allows(json_t *filters, const char *key, const char *value)
-{
-	json_t *list = json_object_get(filters, key);
-	if (json_array_size(list) == 0)
-		return true;
-	size_t i;
-	json_t *v;
-	json_array_foreach(list, i, v) {
-		if (value && strcmp(json_string_value(v), value) == 0)
-			return true;
-	}
-	return false;
-}
-
-static bool event_selected(json_t *filters, json_t *ev)
-{
-	json_t *actor = json_object_get(ev, "Actor");
-	const char *name = json_string_value(json_object_get(json_object_get(actor, "Attributes"), "name"));
-	const char *id = json_string_value(json_object_get(actor, "ID"));
-	if (!filter_allows(filters, "type", json_string_value(json_object_get(ev, "Type"))) ||
-	    !filter_allows(filters, "event", json_string_value(json_object_get(ev, "Action"))))
-		return false;
-	if (json_array_size(json_object_get(filters, "image")) && !filter_allows(filters, "image", id) &&
-	    !filter_allows(filters, "image", name))
-		return false;
-	return true;
-}
-
 static json_t *events_next(void *ctx)
 {
 	struct events_reader *r = ctx;
@@ -224,7 +197,7 @@ static json_t *events_next(void *ctx)
 			json_decref(ev);
 			return NULL;
 		}
-		if (event_selected(r->filters, ev))
+		if (berth_event_filters_match(r->filters, ev))
 			return ev;
 		json_decref(ev);
 	}
@@ -255,7 +228,8 @@ static enum MHD_Result events(struct api_request *req)
 	if (!r)
 		return MHD_NO;
 	r->engine = req->engine;
-	if (api_query_filters(req, &r->filters, &err) < 0) {
+	if (api_query_filters(req, &r->filters, &err) < 0 || berth_event_filters_check(r->filters, &err) < 0) {
+		json_decref(r->filters);
 		free(r);
 		return api_reply_error(req, &err);
 	}
