@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "berth-config.h"
 #include "cleanup.h"
+#include "file.h"
 #include "json.h"
 
 #define HEADER_VALUE_MAX 128
@@ -142,6 +144,8 @@ struct transfer {
 	void *userdata;
 	int cb_r;
 	struct berth_error cb_err;
+	/* a body read from, or an answer written to, a descriptor (-1: none) */
+	int in_fd, out_fd;
 };
 
 static void header_value(const char *line, size_t n, char out[HEADER_VALUE_MAX])
@@ -228,11 +232,32 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userdata)
 	long status = 0;
 
 	curl_easy_getinfo(t->c->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (t->out_fd >= 0 && status < 400) {
+		if (berth_write_all(t->out_fd, data, n) < 0) {
+			t->cb_r = berth_error_sys(&t->cb_err, errno, "write the daemon's answer");
+			return 0;
+		}
+		return n;
+	}
 	if (t->splitter && status < 400) {
 		t->cb_r = berth_jsonsplitter_feed(t->splitter, data, n, on_stream_value, t, &t->cb_err);
 		return t->cb_r < 0 ? 0 : n;
 	}
 	return append_body(t, data, n) ? n : 0;
+}
+
+static size_t on_read(char *buf, size_t size, size_t nitems, void *userdata)
+{
+	struct transfer *t = userdata;
+	ssize_t n;
+	do
+		n = read(t->in_fd, buf, size * nitems);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		t->cb_r = berth_error_sys(&t->cb_err, errno, "read the request body");
+		return CURL_READFUNC_ABORT;
+	}
+	return (size_t) n;
 }
 
 static int connect_error(struct berth_client *c, CURLcode code, const char *method, const char *url,
@@ -313,7 +338,11 @@ static struct curl_slist *request_headers(const struct berth_request *req, struc
 
 	/* no "Expect: 100-continue" round trip */
 	h = curl_slist_append(NULL, "Expect:");
-	if (h && req->body && asprintf(&ctype, "Content-Type: %s",
+	if (h && req->body_from_fd) {
+		n = curl_slist_append(h, "Transfer-Encoding: chunked");
+		h = n ? n : (curl_slist_free_all(h), NULL);
+	}
+	if (h && (req->body || req->body_from_fd) && asprintf(&ctype, "Content-Type: %s",
 				       req->content_type ? req->content_type : "application/json") >= 0) {
 		n = curl_slist_append(h, ctype);
 		h = n ? n : (curl_slist_free_all(h), NULL);
@@ -348,6 +377,11 @@ static void setup_handle(struct berth_client *c, const struct berth_request *req
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
 	if (!strcmp(method, "HEAD")) {
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	} else if (req->body_from_fd) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+		curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(h, CURLOPT_READDATA, t);
 	} else if (strcmp(method, "GET") != 0 || req->body) {
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
@@ -412,7 +446,7 @@ static bool version_less(const char *a, const char *b)
 
 static int do_ping(struct berth_client *c, struct berth_error *err)
 {
-	struct transfer t = { .c = c, .max = 64 * 1024 };
+	struct transfer t = { .c = c, .max = 64 * 1024, .in_fd = -1, .out_fd = -1 };
 	const struct berth_request req = { .method = "GET", .path = "/_ping" };
 	_cleanup_free_ char *url = NULL;
 	long status = 0;
@@ -474,7 +508,7 @@ static int versioned_url(struct berth_client *c, const char *path, char **ret, s
 int berth_client_do(struct berth_client *c, const struct berth_request *req, struct berth_response *ret,
 		    struct berth_error *err)
 {
-	struct transfer t = { .c = c, .max = BERTH_CLIENT_BODY_MAX };
+	struct transfer t = { .c = c, .max = BERTH_CLIENT_BODY_MAX, .in_fd = req->body_fd, .out_fd = -1 };
 	_cleanup_free_ char *url = NULL;
 	long status = 0;
 
@@ -504,7 +538,8 @@ int berth_client_do_json(struct berth_client *c, const struct berth_request *req
 int berth_client_stream(struct berth_client *c, const struct berth_request *req, berth_client_message_cb cb,
 			void *userdata, struct berth_error *err)
 {
-	struct transfer t = { .c = c, .max = 1024 * 1024, .cb = cb, .userdata = userdata };
+	struct transfer t = { .c = c, .max = 1024 * 1024, .cb = cb, .userdata = userdata, .in_fd = req->body_fd,
+			      .out_fd = -1 };
 	_cleanup_jsonsplitter_ struct berth_jsonsplitter *s = NULL;
 	_cleanup_free_ char *url = NULL;
 	long status = 0;
@@ -517,6 +552,20 @@ int berth_client_stream(struct berth_client *c, const struct berth_request *req,
 		return r;
 	t.splitter = s;
 	r = perform(c, req, url, &t, &status, err);
+	free(t.body);
+	return r;
+}
+
+int berth_client_download(struct berth_client *c, const struct berth_request *req, int out_fd,
+			  struct berth_error *err)
+{
+	/* an error body is read whole, bounded */
+	struct transfer t = { .c = c, .max = 1024 * 1024, .in_fd = req->body_fd, .out_fd = out_fd };
+	_cleanup_free_ char *url = NULL;
+	long status = 0;
+	int r = versioned_url(c, req->path, &url, err);
+	if (r == 0)
+		r = perform(c, req, url, &t, &status, err);
 	free(t.body);
 	return r;
 }

@@ -67,6 +67,10 @@ struct berth_request {
 	size_t body_len;
 	const char *content_type;  /* with a body; "application/json" when NULL */
 	const char *registry_auth; /* X-Registry-Auth, or NULL */
+	/* Instead of body: stream the body from this descriptor, chunked, to
+	 * its end (a tar on stdin for import or cp). */
+	bool body_from_fd;
+	int body_fd;
 };
 
 struct berth_response {
@@ -93,6 +97,12 @@ int berth_client_do_json(struct berth_client *c, const struct berth_request *req
 typedef int (*berth_client_message_cb)(void *userdata, const struct berth_jsonmessage *m, struct berth_error *err);
 int berth_client_stream(struct berth_client *c, const struct berth_request *req, berth_client_message_cb cb,
 			void *userdata, struct berth_error *err);
+
+/* A request whose answer is a byte stream (export, archives): a status
+ * below 400 has its body written to out_fd as it arrives; an error status
+ * is reported as berth_client_do reports it. */
+int berth_client_download(struct berth_client *c, const struct berth_request *req, int out_fd,
+			  struct berth_error *err);
 
 /* ---- building paths ---- */
 

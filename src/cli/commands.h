@@ -129,3 +129,6 @@ int berth_cmd_logs(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_inspect(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_container_inspect(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_container_prune(struct berth_cli *cli, int argc, char **argv);
+int berth_cmd_import(struct berth_cli *cli, int argc, char **argv);
+int berth_cmd_export(struct berth_cli *cli, int argc, char **argv);
+int berth_cmd_diff(struct berth_cli *cli, int argc, char **argv);

@@ -229,9 +229,12 @@ struct command {
 static const struct command top_commands[] = {
 	{ "attach", berth_cmd_attach, "Attach local standard input, output, and error streams to a running container" },
 	{ "create", berth_cmd_create, "Create a new container" },
+	{ "diff", berth_cmd_diff, "Inspect changes to files or directories on a container's filesystem" },
 	{ "events", berth_cmd_events, "Get real time events from the server" },
+	{ "export", berth_cmd_export, "Export a container's filesystem as a tar archive" },
 	{ "history", berth_cmd_history, "Show the history of an image" },
 	{ "images", berth_cmd_images, "List images" },
+	{ "import", berth_cmd_import, "Import the contents from a tarball to create a filesystem image" },
 	{ "info", berth_cmd_info, "Display system-wide information" },
 	{ "inspect", berth_cmd_inspect, "Return low-level information on berth objects" },
 	{ "kill", berth_cmd_kill, "Kill one or more running containers" },
@@ -254,6 +257,8 @@ static const struct command top_commands[] = {
 static const struct command container_commands[] = {
 	{ "attach", berth_cmd_attach, "Attach local standard input, output, and error streams to a running container" },
 	{ "create", berth_cmd_create, "Create a new container" },
+	{ "diff", berth_cmd_diff, "Inspect changes to files or directories on a container's filesystem" },
+	{ "export", berth_cmd_export, "Export a container's filesystem as a tar archive" },
 	{ "inspect", berth_cmd_container_inspect, "Display detailed information on one or more containers" },
 	{ "kill", berth_cmd_kill, "Kill one or more running containers" },
 	{ "logs", berth_cmd_logs, "Fetch the logs of a container" },
@@ -272,6 +277,7 @@ static const struct command container_commands[] = {
 
 static const struct command image_commands[] = {
 	{ "history", berth_cmd_history, "Show the history of an image" },
+	{ "import", berth_cmd_import, "Import the contents from a tarball to create a filesystem image" },
 	{ "inspect", berth_cmd_image_inspect, "Display detailed information on one or more images" },
 	{ "ls", berth_cmd_images, "List images" },
 	{ "list", berth_cmd_images, NULL },

@@ -357,3 +357,43 @@ got INT" ]
 	[ "${stderr_lines[0]}" = "Unable to find image '$BB:latest' locally" ]
 	[ "${stderr_lines[-1]}" = "Status: Downloaded newer image for $BB:latest" ]
 }
+
+@test "export, import (file and stdin, --change, -m) and diff: a container's filesystem round trip" {
+	local tar=$BATS_TEST_TMPDIR/fs.tar
+	berth run --name src "$BB" sh -c 'echo kept > /root/note; rm /bin/true; mkdir -p /srv/new'
+	# export refuses a terminal and writes -o atomically
+	run berth export -o "$tar" src
+	[ "$status" -eq 0 ]
+	tar -tf "$tar" | grep -qx 'root/note'
+	! tar -tf "$tar" | grep -qx 'bin/true'
+	[ "$(berth export src | tar -xOf - root/note)" = kept ]
+	run berth export -o "$BATS_TEST_TMPDIR/nodir/x.tar" src
+	[ "$status" -ne 0 ]
+	[ ! -e "$BATS_TEST_TMPDIR/nodir" ]
+	# diff: added, changed, deleted, as docker lists them
+	run berth diff src
+	echo "$output"
+	[[ "$output" == *"A /root/note"* ]]
+	[[ "$output" == *"D /bin/true"* ]]
+	[[ "$output" == *"C /bin"* ]]
+	[[ "$output" == *"A /srv/new"* ]]
+	# import from a file, with a tag, a change and a message
+	run berth import -c 'ENV GREETING=imported' -c 'CMD ["cat", "/root/note"]' -m "round trip" "$tar" roundtrip:v1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[-1]}" =~ ^sha256:[0-9a-f]{64}$ ]]
+	[ "$(berth run --rm roundtrip:v1)" = kept ]
+	[ "$(berth run --rm roundtrip:v1 sh -c 'echo $GREETING')" = imported ]
+	[ "$(berth image inspect -f '{{.Comment}}' roundtrip:v1)" = "round trip" ]
+	[ "$(berth history --format '{{.Comment}}' roundtrip:v1)" = "round trip" ]
+	# from stdin, untagged: the ID is all there is
+	run berth import - <"$tar"
+	[ "$status" -eq 0 ]
+	local untagged=${lines[-1]}
+	[ "$(berth image inspect -f '{{.Id}}' "$untagged")" = "$untagged" ]
+	run berth import "$BATS_TEST_TMPDIR/missing.tar"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"missing.tar"* ]]
+	berth rm src >/dev/null
+	berth rmi roundtrip:v1 "$untagged" >/dev/null
+}
