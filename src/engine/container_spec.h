@@ -18,6 +18,9 @@
 #include "userdb.h"
 
 #define BERTH_CONTAINER_OCI_VERSION "1.0.2"
+/* The stored HostConfig's own key: {destination: anonymous volume name}
+ * (see container_volumes.c); never shown by inspect. */
+#define BERTH_ANONYMOUS_VOLUMES_KEY "BerthAnonymousVolumes"
 #define BERTH_DEFAULT_SHM_SIZE (64ll << 20)
 #define BERTH_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 

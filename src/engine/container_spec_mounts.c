@@ -124,6 +124,16 @@ static int bind_from_spec(const struct berth_container_spec_input *in, const cha
 	return 0;
 }
 
+/* The anonymous volume made at create for a destination, or NULL. */
+static const char *anonymous_volume(const struct berth_container_spec_input *in, const char *dest)
+{
+	char d[4096];
+	snprintf(d, sizeof(d), "%s", dest);
+	for (size_t n = strlen(d); n > 1 && d[n - 1] == '/'; n--)
+		d[n - 1] = '\0';
+	return json_string_value(json_object_get(json_object_get(in->host_config, BERTH_ANONYMOUS_VOLUMES_KEY), d));
+}
+
 /* --mount type=bind|volume|tmpfs (the API's HostConfig.Mounts). */
 static int mount_from_object(const struct berth_container_spec_input *in, json_t *m, size_t index, json_t **ret,
 			     struct berth_error *err)
@@ -163,6 +173,8 @@ static int mount_from_object(const struct berth_container_spec_input *in, json_t
 					       src);
 		source = strdup(src);
 	} else if (strcmp(type, "volume") == 0) {
+		if (!src || !*src)
+			src = anonymous_volume(in, target);
 		int r = in->volume_path && src && *src
 				? in->volume_path(in->volume_ctx, src, &source, err)
 				: berth_error_set(err, ENOTSUP, "HostConfig.Mounts[%zu]: a volume needs a name", index);
@@ -225,6 +237,36 @@ static void sort_by_depth(json_t *mounts)
 	}
 }
 
+/* Config.Volumes paths that got an anonymous volume and that nothing else
+ * mounts on. */
+static int anonymous_mounts(const struct berth_container_spec_input *in, json_t *out, size_t n_defaults,
+			    struct berth_error *err)
+{
+	const char *dest;
+	json_t *name, *m;
+	size_t i;
+	json_object_foreach(json_object_get(in->host_config, BERTH_ANONYMOUS_VOLUMES_KEY), dest, name)
+	{
+		bool taken = false;
+		json_array_foreach(out, i, m)
+		{
+			if (i >= n_defaults && strcmp(json_string_value(json_object_get(m, "destination")), dest) == 0)
+				taken = true;
+		}
+		if (taken || !json_is_string(name))
+			continue;
+		_cleanup_free_ char *source = NULL;
+		int r = in->volume_path ? in->volume_path(in->volume_ctx, json_string_value(name), &source, err)
+					: berth_error_set(err, ENOTSUP, "volume %s: volumes are not available",
+							  json_string_value(name));
+		if (r < 0)
+			return r;
+		if ((r = add_user_mount(out, n_defaults, mount_new(dest, "bind", source, "rbind,rw,rprivate"), err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 int spec_mounts(const struct berth_container_spec_input *in, json_t **ret, struct berth_error *err)
 {
 	_cleanup_json_ json_t *out = json_array();
@@ -257,6 +299,8 @@ int spec_mounts(const struct berth_container_spec_input *in, json_t **ret, struc
 		if ((r = add_user_mount(out, n_defaults, mount_new(key, "tmpfs", "tmpfs", all), err)) < 0)
 			return r;
 	}
+	if ((r = anonymous_mounts(in, out, n_defaults, err)) < 0)
+		return r;
 	sort_by_depth(out);
 	*ret = berth_steal_ptr(&out);
 	return 0;

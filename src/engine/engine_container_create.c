@@ -66,10 +66,15 @@ static json_t *merge_config(json_t *image_config, json_t *request)
 	json_object_update(labels, json_object_get(image_config, "Labels"));
 	json_object_update(labels, json_object_get(request, "Labels"));
 	json_object_set_new(c, "Labels", labels);
+	/* the image's ports and volumes, and the request's besides */
 	static const char *const objects[] = { "ExposedPorts", "Volumes", NULL };
-	for (const char *const *k = objects; *k; k++)
-		if (!json_object_size(json_object_get(c, *k)) && json_object_get(image_config, *k))
-			json_object_set(c, *k, json_object_get(image_config, *k));
+	for (const char *const *k = objects; *k; k++) {
+		json_t *mine = json_object_get(c, *k), *image = json_object_get(image_config, *k);
+		if (!json_object_size(mine) && image)
+			json_object_set(c, *k, image);
+		else if (json_is_object(mine) && json_is_object(image))
+			json_object_update_missing(mine, image);
+	}
 	return c;
 }
 
@@ -182,39 +187,6 @@ static int check_spec(const char *id, json_t *config, json_t *host_config, struc
 	return berth_container_spec(&in, &spec, err);
 }
 
-/* Named volumes the container mounts (-v NAME:/x, --mount type=volume):
- * created when missing and referenced by the container, as dockerd does. */
-static int acquire_volumes(struct berth_engine *e, const char *id, json_t *host_config, struct berth_error *err)
-{
-	size_t i;
-	json_t *v;
-	int r;
-	json_array_foreach(json_object_get(host_config, "Binds"), i, v)
-	{
-		const char *spec = json_string_value(v);
-		char name[256];
-		if (!spec || spec[0] == '/' || strcspn(spec, ":") >= sizeof(name))
-			continue;
-		snprintf(name, sizeof(name), "%.*s", (int) strcspn(spec, ":"), spec);
-		struct berth_volume vol = { 0 };
-		if ((r = berth_engine_volume_acquire(e, name, id, &vol, err)) < 0)
-			return r;
-		berth_volume_clear(&vol);
-	}
-	json_array_foreach(json_object_get(host_config, "Mounts"), i, v)
-	{
-		const char *type = json_string_value(json_object_get(v, "Type"));
-		const char *source = json_string_value(json_object_get(v, "Source"));
-		if (!type || strcmp(type, "volume") != 0 || !source || !*source)
-			continue;
-		struct berth_volume vol = { 0 };
-		if ((r = berth_engine_volume_acquire(e, source, id, &vol, err)) < 0)
-			return r;
-		berth_volume_clear(&vol);
-	}
-	return 0;
-}
-
 static int prepare(struct berth_engine *e, struct berth_container_record *c, const char *top, char *dir,
 		   struct berth_error *err)
 {
@@ -284,12 +256,13 @@ int berth_engine_container_create(struct berth_engine *e, const char *name, json
 	if (r == 0)
 		r = prepare(e, &c, img.top_snapshot, dir, err);
 	if (r == 0)
-		r = acquire_volumes(e, c.id, c.host_config, err);
+		r = container_volumes_acquire(e, c.id, c.config, c.host_config, err);
 	if (r == 0)
 		r = berth_containers_insert(e->db, &c, err);
 	if (r < 0) {
 		struct berth_error ignored = { 0 };
 		berth_engine_volume_release(e, c.id, &ignored);
+		container_volumes_remove_anonymous(e, &c);
 		if (dir[0])
 			berth_remove_tree_at(AT_FDCWD, dir, &ignored);
 	}

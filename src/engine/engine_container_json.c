@@ -121,7 +121,7 @@ json_t *container_inspect_json(struct berth_engine *e, const struct berth_contai
 	json_object_set_new(out, "ProcessLabel", json_string(""));
 	json_object_set_new(out, "AppArmorProfile", json_string(""));
 	json_object_set_new(out, "ExecIDs", json_null());
-	json_object_set(out, "HostConfig", c->host_config);
+	json_object_set_new(out, "HostConfig", container_public_host_config(c->host_config));
 	json_t *graph = json_object();
 	if (!berth_snapshotter_full_trees(e->snapshots)) {
 		struct berth_image img = { 0 };
@@ -140,7 +140,9 @@ json_t *container_inspect_json(struct berth_engine *e, const struct berth_contai
 	}
 	json_object_set_new(out, "GraphDriver",
 			    json_pack("{s:o, s:s}", "Data", graph, "Name", berth_snapshotter_driver(e->snapshots)));
-	json_object_set_new(out, "Mounts", json_array());
+	json_t *mounts = json_array();
+	container_volumes_anonymous_json(e, c, mounts);
+	json_object_set_new(out, "Mounts", mounts);
 	json_object_set_new(out, "Config", config);
 	json_object_set_new(out, "NetworkSettings",
 			    json_pack("{s:s, s:s, s:s, s:{}, s:{}}", "Bridge", "", "SandboxID", "", "SandboxKey", "", "Ports",

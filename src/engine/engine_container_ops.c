@@ -121,7 +121,7 @@ int berth_engine_container_prune(struct berth_engine *e, json_t *filters, json_t
 		tree_bytes = 0;
 		nftw(upper, add_size, 16, FTW_PHYS);
 		struct berth_error one = { 0 };
-		if (berth_engine_container_remove(e, v[i].id, false, &one) == 0) {
+		if (berth_engine_container_remove(e, v[i].id, false, false, &one) == 0) {
 			json_array_append_new(deleted, json_string(v[i].id));
 			reclaimed += tree_bytes;
 		}

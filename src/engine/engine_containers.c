@@ -178,7 +178,7 @@ void record_exit(struct berth_engine *e, const char *id, int code, int64_t when,
 	container_event(e, "die", &c, json_pack("{s:s}", "exitCode", code_text));
 }
 
-static int remove_locked(struct berth_engine *e, struct berth_container_record *c, bool force,
+static int remove_locked(struct berth_engine *e, struct berth_container_record *c, bool force, bool volumes,
 			 struct berth_error *err);
 
 /* --rm: the container goes when it exits (under cs->lock). */
@@ -189,7 +189,7 @@ static void auto_remove(struct berth_engine *e, const char *id)
 	if (berth_containers_get(e->db, id, &c, &err) < 0 ||
 	    !json_is_true(json_object_get(c.host_config, "AutoRemove")))
 		return;
-	if (remove_locked(e, &c, false, &err) < 0)
+	if (remove_locked(e, &c, false, true, &err) < 0)
 		berth_warn("remove container %s (AutoRemove): %s", id, err.msg);
 }
 
@@ -549,6 +549,11 @@ int container_start_locked(struct berth_engine *e, struct berth_container_record
 	if (r == 0)
 		r = berth_container_rootfs_mount(e->snapshots, dir, img.top_snapshot, err);
 	berth_image_clear(&img);
+	if (r == 0) {
+		char rootfs[4096];
+		snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
+		r = container_volumes_populate(e, c, rootfs, err);
+	}
 	if (r == 0)
 		r = write_bundle(e, c, dir, err);
 	if (r == 0)
@@ -590,7 +595,7 @@ int berth_engine_container_start(struct berth_engine *e, const char *what, struc
 	if (r < 0 && r != -EALREADY && c.id[0] && json_is_true(json_object_get(c.host_config, "AutoRemove"))) {
 		/* --rm: a container that could not start goes too, as with dockerd */
 		struct berth_error ignored = { 0 };
-		if (remove_locked(e, &c, true, &ignored) < 0)
+		if (remove_locked(e, &c, true, true, &ignored) < 0)
 			berth_warn("remove container %s after its failed start: %s", c.id, ignored.msg);
 	}
 	pthread_mutex_unlock(&cs->lock);
@@ -765,7 +770,7 @@ int berth_engine_container_wait_finish(struct berth_engine *e, struct berth_cont
 
 /* ---- remove ---- */
 
-static int remove_locked(struct berth_engine *e, struct berth_container_record *c, bool force,
+static int remove_locked(struct berth_engine *e, struct berth_container_record *c, bool force, bool volumes,
 			 struct berth_error *err)
 {
 	char dir[4096], state[4096];
@@ -794,6 +799,8 @@ static int remove_locked(struct berth_engine *e, struct berth_container_record *
 	exec_forget_container(e->containers, c->id);
 	if (berth_engine_volume_release(e, c->id, &ignored) < 0)
 		berth_warn("container %s: release its volumes: %s", c->id, ignored.msg);
+	else if (volumes)
+		container_volumes_remove_anonymous(e, c);
 	struct live_container *l = live_get(e->containers, c->id);
 	if (l) {
 		l->removed = true;
@@ -804,14 +811,15 @@ static int remove_locked(struct berth_engine *e, struct berth_container_record *
 	return 0;
 }
 
-int berth_engine_container_remove(struct berth_engine *e, const char *what, bool force, struct berth_error *err)
+int berth_engine_container_remove(struct berth_engine *e, const char *what, bool force, bool volumes,
+				  struct berth_error *err)
 {
 	struct engine_containers *cs = e->containers;
 	_cleanup_container_record_ struct berth_container_record c = { 0 };
 	pthread_mutex_lock(&cs->lock);
 	int r = container_resolve(e, what, &c, err);
 	if (r == 0)
-		r = remove_locked(e, &c, force, err);
+		r = remove_locked(e, &c, force, volumes, err);
 	pthread_mutex_unlock(&cs->lock);
 	return r;
 }

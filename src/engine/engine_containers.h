@@ -60,7 +60,9 @@ int berth_engine_container_wait_prepare(struct berth_engine *e, const char *what
 /* *ret_code: the exit code. */
 int berth_engine_container_wait_finish(struct berth_engine *e, struct berth_container_waiter *w, int64_t *ret_code);
 
-int berth_engine_container_remove(struct berth_engine *e, const char *what, bool force, struct berth_error *err);
+/* volumes: its anonymous volumes go too (docker rm -v). */
+int berth_engine_container_remove(struct berth_engine *e, const char *what, bool force, bool volumes,
+				  struct berth_error *err);
 
 /* docker's inspect document. */
 int berth_engine_container_inspect(struct berth_engine *e, const char *what, json_t **ret, struct berth_error *err);

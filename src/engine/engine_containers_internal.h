@@ -87,6 +87,21 @@ json_t *state_created(void);
 void container_event(struct berth_engine *e, const char *action, const struct berth_container_record *c,
 		     json_t *extra);
 
+/* ---- container_volumes.c: a container's named and anonymous volumes ---- */
+/* Acquire every volume the container mounts, making the anonymous ones
+ * (recorded in host_config). */
+int container_volumes_acquire(struct berth_engine *e, const char *id, json_t *config, json_t *host_config,
+			      struct berth_error *err);
+/* docker's copy-up: an empty volume gets what the image has at its path. */
+int container_volumes_populate(struct berth_engine *e, const struct berth_container_record *c, const char *rootfs,
+			       struct berth_error *err);
+/* rm -v and --rm: the container's anonymous volumes, once released. */
+void container_volumes_remove_anonymous(struct berth_engine *e, const struct berth_container_record *c);
+/* Append inspect's Mounts entries of the anonymous volumes. */
+void container_volumes_anonymous_json(struct berth_engine *e, const struct berth_container_record *c, json_t *mounts);
+/* HostConfig as inspect shows it: without berthd's own key (a new reference). */
+json_t *container_public_host_config(json_t *host_config);
+
 /* The inspect document and the list row of a record. */
 json_t *container_inspect_json(struct berth_engine *e, const struct berth_container_record *c);
 json_t *container_list_json(const struct berth_container_record *c);

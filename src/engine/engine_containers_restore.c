@@ -16,6 +16,7 @@
 #include "json.h"
 #include "log.h"
 #include "shim_client.h"
+#include "volumes.h"
 
 #define SECCOMP_DEFAULT_PROFILE "/usr/share/containers/seccomp.json"
 
@@ -116,6 +117,15 @@ static void remove_orphan_dirs(struct berth_engine *e)
 	}
 }
 
+static bool container_exists(void *ctx, const char *id)
+{
+	struct berth_engine *e = ctx;
+	_cleanup_container_record_ struct berth_container_record c = { 0 };
+	struct berth_error err = { 0 };
+	/* only a certain "no such row" drops the references */
+	return berth_containers_get(e->db, id, &c, &err) != -ENOENT;
+}
+
 int berth_engine_containers_open(struct berth_engine *e, const struct berth_engine_options *o,
 				 struct berth_error *err)
 {
@@ -152,6 +162,10 @@ int berth_engine_containers_open(struct berth_engine *e, const struct berth_engi
 		r = restore(e, err);
 	if (r == 0)
 		remove_orphan_dirs(e);
+	/* a crash between a container's removal and the release of its
+	 * volumes left references that would keep them in use forever */
+	if (r == 0)
+		r = berth_volumes_release_unknown(e->volumes, container_exists, e, err);
 	return r;
 }
 

@@ -338,3 +338,48 @@ volume destroy evvol"
 	[ "$status" -ne 0 ]
 	assert_contains "$output" "invalid filter 'colour'"
 }
+
+@test "containers: anonymous volumes: the image's VOLUME and -v /path get one each, copied up from the image, kept across restarts, removed by rm -v and --rm" {
+	local tar=$BATS_TEST_TMPDIR/seeded.tar
+	mkdir -p "$BATS_TEST_TMPDIR/extra/seed"
+	echo from-image >"$BATS_TEST_TMPDIR/extra/seed/file"
+	tar -C "$ROOTFS" -cf "$tar" . && tar -C "$BATS_TEST_TMPDIR/extra" -rf "$tar" seed
+	dk import -c 'VOLUME /seed' -c 'CMD ["sh"]' "$tar" seeded:v1 >/dev/null
+	dk run -d --name av -v /scratch seeded:v1 sh -c 'echo written >> /seed/file; echo s > /scratch/s; sleep 1000'
+	# one anonymous volume per path, mounted (a mount point in the container)
+	run dk inspect -f '{{range .Mounts}}{{.Type}} {{.Destination}} {{.Driver}} {{len .Name}}{{"\n"}}{{end}}' av
+	echo "$output"
+	[[ "$output" == *"volume /seed local 64"* ]]
+	[[ "$output" == *"volume /scratch local 64"* ]]
+	run dk exec av sh -c 'grep -c " /seed \| /scratch " /proc/self/mountinfo; cat /seed/file'
+	assert_eq "$output" "2
+from-image
+written"
+	local seed
+	seed=$(dk inspect -f '{{range .Mounts}}{{if eq .Destination "/seed"}}{{.Name}}{{end}}{{end}}' av)
+	assert_eq "$(dk volume inspect -f '{{index .Labels "com.docker.volume.anonymous"}}|{{.Name}}' "$seed")" "|$seed"
+	# berthd's own bookkeeping stays out of inspect's HostConfig
+	[[ "$(dk inspect -f '{{json .HostConfig}}' av)" != *Berth* ]]
+	# a restart mounts the same volumes: the data is still there, not copied again
+	dk restart -t 0 av >/dev/null
+	assert_eq "$(dk exec av cat /seed/file)" "from-image
+written
+written"
+	# the volumes are in use; rm -v removes them with the container
+	run dk volume rm "$seed"
+	[ "$status" -ne 0 ]
+	dk rm -fv av >/dev/null
+	run dk volume ls -q
+	assert_eq "$output" ""
+	# without -v they stay; --rm removes its anonymous volumes
+	dk run --name keepvol seeded:v1 true
+	dk rm keepvol >/dev/null
+	assert_eq "$(dk volume ls -q | wc -l)" 1
+	dk volume prune -f >/dev/null
+	dk run --rm -v /tmpvol seeded:v1 true
+	assert_eq "$(dk volume ls -q | wc -l)" 0
+	# a named volume is copied up the same way, unless nocopy
+	assert_eq "$(dk run --rm -v named:/seed seeded:v1 cat /seed/file)" from-image
+	assert_eq "$(dk run --rm -v empty:/seed:nocopy seeded:v1 ls /seed)" ""
+	dk volume rm named empty >/dev/null
+}

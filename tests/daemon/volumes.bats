@@ -220,10 +220,17 @@ volume prune  {"reclaimed":"0"}'
 	assert_eq "$output" "keep
 lost
 restored"
+	# a reference of a container that is gone (a crash between its removal
+	# and the release of its volumes) is dropped at the next start
+	add_ref keep 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+	run dk volume rm keep
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "volume is in use"
 	berthd_stop
 	berthd_start
 	run dk volume ls -q
 	assert_eq "$(echo "$output" | wc -l)" 3
+	dk volume rm keep
 }
 
 @test "volumes: hostile names and bodies: 400s, nothing made outside ROOT/volumes" {

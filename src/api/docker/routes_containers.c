@@ -74,7 +74,8 @@ static enum MHD_Result container_kill(struct api_request *req)
 static enum MHD_Result container_delete(struct api_request *req)
 {
 	struct berth_error err = { 0 };
-	if (berth_engine_container_remove(req->engine, req->param, api_query_bool(req, "force", false), &err) < 0)
+	if (berth_engine_container_remove(req->engine, req->param, api_query_bool(req, "force", false),
+					  api_query_bool(req, "v", false), &err) < 0)
 		return api_reply_error(req, &err);
 	return reply_empty(req, MHD_HTTP_NO_CONTENT);
 }
