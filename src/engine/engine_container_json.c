@@ -162,7 +162,12 @@ json_t *container_list_json(const struct berth_container_record *c)
 	FILE *f = open_memstream(&command, &size);
 	if (f) {
 		fputs(path, f);
-		json_array_foreach(args, i, v) fprintf(f, " %s", json_string_value(v));
+		/* dockerd's list: an argument with a space in single quotes */
+		json_array_foreach(args, i, v)
+		{
+			const char *a = json_string_value(v);
+			fprintf(f, strchr(a, ' ') ? " '%s'" : " %s", a);
+		}
 		fclose(f);
 	}
 	json_decref(args);

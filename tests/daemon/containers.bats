@@ -58,6 +58,9 @@ teardown() {
 	local i=0
 	while [ "$(dk logs web)" != started ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 	assert_eq "$(dk logs web)" started
+	# dockerd's Command: an argument with a space in single quotes
+	assert_eq "$(api /containers/json | jq -r '.[0].Command')" \
+		"sh -c 'echo started; trap \"echo bye; exit 7\" TERM; while :; do sleep 0.1; done'"
 	# the root is an overlay mount while it runs
 	grep -q " $BERTHD_ROOT/containers/$id/rootfs " /proc/self/mountinfo
 	run dk stop -t 5 web
