@@ -465,6 +465,21 @@ int berth_engine_container_attach_begin(struct berth_engine *e, const char *what
 	return 0;
 }
 
+/* Take a's registration off its container (under lock). */
+static void attach_dequeue(struct engine_containers *cs, struct berth_attach *a)
+{
+	struct live_container *l = live_find(cs, a->id);
+	for (struct pending_attach **p = l ? &l->attaching : NULL; p && *p; p = &(*p)->next)
+		if (*p == &a->pending) {
+			*p = a->pending.next;
+			break;
+		}
+	if (l) {
+		l->waiters--;
+		live_release(cs, l);
+	}
+}
+
 int berth_engine_container_attach_wait(struct berth_engine *e, struct berth_attach *a, int *ret_fd,
 				       struct berth_error *err)
 {
@@ -475,15 +490,7 @@ int berth_engine_container_attach_wait(struct berth_engine *e, struct berth_atta
 		struct live_container *l = live_find(cs, a->id);
 		while (l && a->pending.fd < 0 && !a->pending.error && !l->removed && !e->shutting_down)
 			pthread_cond_wait(&cs->changed, &cs->lock);
-		for (struct pending_attach **p = l ? &l->attaching : NULL; p && *p; p = &(*p)->next)
-			if (*p == &a->pending) {
-				*p = a->pending.next;
-				break;
-			}
-		if (l) {
-			l->waiters--;
-			live_release(cs, l);
-		}
+		attach_dequeue(cs, a);
 	}
 	pthread_mutex_unlock(&cs->lock);
 	if (a->pending.fd >= 0)
@@ -493,6 +500,18 @@ int berth_engine_container_attach_wait(struct berth_engine *e, struct berth_atta
 				    "attach to %s: the container did not start", a->id);
 	free(a);
 	return r;
+}
+
+void berth_engine_container_attach_cancel(struct berth_engine *e, struct berth_attach *a)
+{
+	struct engine_containers *cs = e->containers;
+	pthread_mutex_lock(&cs->lock);
+	if (a->queued)
+		attach_dequeue(cs, a);
+	pthread_mutex_unlock(&cs->lock);
+	if (a->pending.fd >= 0)
+		close(a->pending.fd);
+	free(a);
 }
 
 /* Shim, wait connection, start: the container runs when this returns 0. */

@@ -82,6 +82,9 @@ int berth_engine_container_attach_begin(struct berth_engine *e, const char *what
 					struct berth_attach **ret, bool *ret_tty, struct berth_error *err);
 int berth_engine_container_attach_wait(struct berth_engine *e, struct berth_attach *a, int *ret_fd,
 				       struct berth_error *err);
+/* The client went away before the upgrade: drop the registration (and a
+ * connection made for it) and free the handle. */
+void berth_engine_container_attach_cancel(struct berth_engine *e, struct berth_attach *a);
 
 /* docker exec: create (body: Cmd, Env, WorkingDir, User, Tty, Attach*,
  * Privileged), start (the stdio socket in *ret_fd unless detach), wait for

@@ -45,6 +45,11 @@ struct api_request {
 	struct berth_error upload_err; /* code != 0: refused, the body is discarded */
 	/* Route parameters: the {name} of /images/{name}/json. */
 	char param[4096];
+	/* An upgrade (attach, exec start) answered but not yet handed over:
+	 * when the request ends without it (the client left before the 101
+	 * went out), abandon(abandon_ctx) releases what was prepared for it. */
+	void (*abandon)(void *ctx);
+	void *abandon_ctx;
 };
 
 typedef enum MHD_Result (*api_handler)(struct api_request *req);

@@ -246,13 +246,21 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, co
 	MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
 }
 
+static void abandon_session(void *ctx)
+{
+	struct attach_session *a = ctx;
+	if (a->exec_fd >= 0)
+		close(a->exec_fd);
+	if (a->attach)
+		berth_engine_container_attach_cancel(a->engine, a->attach);
+	free(a);
+}
+
 static enum MHD_Result reply_upgrade(struct api_request *req, struct attach_session *a, bool tty)
 {
 	struct MHD_Response *r = MHD_create_response_for_upgrade(on_upgrade, a);
 	if (!r) {
-		if (a->exec_fd >= 0)
-			close(a->exec_fd);
-		free(a);
+		abandon_session(a);
 		return MHD_NO;
 	}
 	api_add_common_headers(r);
@@ -261,6 +269,12 @@ static enum MHD_Result reply_upgrade(struct api_request *req, struct attach_sess
 				tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream");
 	enum MHD_Result res = MHD_queue_response(req->conn, MHD_HTTP_SWITCHING_PROTOCOLS, r);
 	MHD_destroy_response(r);
+	if (res == MHD_YES) {
+		req->abandon = abandon_session;
+		req->abandon_ctx = a;
+	} else {
+		abandon_session(a);
+	}
 	return res;
 }
 

@@ -132,10 +132,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
-	(void) cls, (void) conn, (void) toe;
+	(void) cls, (void) conn;
 	struct api_request *req = *con_cls;
 	if (!req)
 		return;
+	/* MHD runs the upgrade handler only after a request that completed
+	 * well; otherwise it never runs and the session is ours to drop. */
+	if (req->abandon && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		req->abandon(req->abandon_ctx);
 	berth_closep(&req->upload_fd);
 	free(req->body);
 	free(req);
