@@ -26,6 +26,7 @@
 #include "container_spec.h"
 #include "copy.h"
 #include "engine_containers_internal.h"
+#include "events.h"
 #include "json.h"
 #include "log.h"
 #include "path.h"
@@ -232,6 +233,59 @@ int container_volumes_populate(struct berth_engine *e, const struct berth_contai
 			return r;
 	}
 	return 0;
+}
+
+/* ---- events ---- */
+
+static void volume_event(struct berth_engine *e, const char *action, const char *container, const char *name,
+			 const char *dest, bool rw)
+{
+	berth_events_publish(e->events, "volume", action, name,
+			     json_pack("{s:s, s:s, s:s, s:s, s:s}", "container", container, "destination", dest, "driver",
+				       BERTH_VOLUME_DRIVER, "propagation", "", "read/write", rw ? "true" : "false"));
+}
+
+static bool bind_read_only(const char *spec)
+{
+	const char *opts = strchr(spec, ':');
+	opts = opts ? strchr(opts + 1, ':') : NULL;
+	if (!opts)
+		return false;
+	for (const char *o = opts + 1; *o; o += strcspn(o, ","), o += *o == ',')
+		if (strncmp(o, "ro", 2) == 0 && (o[2] == ',' || o[2] == '\0'))
+			return true;
+	return false;
+}
+
+void container_volumes_events(struct berth_engine *e, const struct berth_container_record *c, const char *action)
+{
+	json_t *anonymous = json_object_get(c->host_config, BERTH_ANONYMOUS_VOLUMES_KEY), *v;
+	const char *key;
+	size_t i;
+	json_array_foreach(json_object_get(c->host_config, "Binds"), i, v)
+	{
+		const char *spec = json_string_value(v);
+		char name[256], dest[4096];
+		if (!spec || spec[0] == '/' || !strchr(spec, ':') || strcspn(spec, ":") >= sizeof(name))
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int) strcspn(spec, ":"), spec);
+		const char *d = spec + strlen(name) + 1;
+		snprintf(dest, sizeof(dest), "%.*s", (int) strcspn(d, ":"), d);
+		volume_event(e, action, c->id, name, dest, !bind_read_only(spec));
+	}
+	json_array_foreach(json_object_get(c->host_config, "Mounts"), i, v)
+	{
+		const char *type = json_string_value(json_object_get(v, "Type"));
+		const char *source = json_string_value(json_object_get(v, "Source"));
+		const char *target = json_string_value(json_object_get(v, "Target"));
+		if (type && strcmp(type, "volume") == 0 && source && *source && target)
+			volume_event(e, action, c->id, source, target, !json_is_true(json_object_get(v, "ReadOnly")));
+	}
+	json_object_foreach(anonymous, key, v)
+	{
+		if (json_is_string(v))
+			volume_event(e, action, c->id, json_string_value(v), key, true);
+	}
 }
 
 /* ---- remove ---- */

@@ -176,6 +176,7 @@ void record_exit(struct berth_engine *e, const char *id, int code, int64_t when,
 	char code_text[16];
 	snprintf(code_text, sizeof(code_text), "%d", code);
 	container_event(e, "die", &c, json_pack("{s:s}", "exitCode", code_text));
+	container_volumes_events(e, &c, "unmount");
 }
 
 static int remove_locked(struct berth_engine *e, struct berth_container_record *c, bool force, bool volumes,
@@ -599,6 +600,7 @@ int container_start_locked(struct berth_engine *e, struct berth_container_record
 	/* a container that ran for no time may have exited already */
 	if (l && l->running && (r = berth_containers_set_state(e->db, c->id, c->state, err)) < 0)
 		return r;
+	container_volumes_events(e, c, "mount");
 	container_event(e, "start", c, NULL);
 	return 0;
 }

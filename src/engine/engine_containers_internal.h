@@ -95,6 +95,8 @@ int container_volumes_acquire(struct berth_engine *e, const char *id, json_t *co
 /* docker's copy-up: an empty volume gets what the image has at its path. */
 int container_volumes_populate(struct berth_engine *e, const struct berth_container_record *c, const char *rootfs,
 			       struct berth_error *err);
+/* docker's volume "mount" (at start) and "unmount" (at exit) events. */
+void container_volumes_events(struct berth_engine *e, const struct berth_container_record *c, const char *action);
 /* rm -v and --rm: the container's anonymous volumes, once released. */
 void container_volumes_remove_anonymous(struct berth_engine *e, const struct berth_container_record *c);
 /* Append inspect's Mounts entries of the anonymous volumes. */

@@ -337,6 +337,14 @@ volume destroy evvol"
 	assert_eq "$output" "container start evweb"
 	run dk events --since "$t0" --until "$until" --filter image="$BB" --filter event=destroy --format "$fmt"
 	assert_eq "$output" "container destroy evother"
+	# a container's volumes: mount at its start, unmount at its end
+	dk run --rm --name evvols -v evdata:/data:ro "$BB" true
+	until=$(($(date +%s) + 1))
+	run dk events --since "$t0" --until "$until" --filter volume=evdata --filter event=mount --filter event=unmount \
+		--format '{{.Action}} {{.Actor.Attributes.destination}} {{index .Actor.Attributes "read/write"}}'
+	assert_eq "$output" "mount /data false
+unmount /data false"
+	dk volume rm evdata >/dev/null
 	run dk events --since "$t0" --until "$until" --filter colour=red
 	[ "$status" -ne 0 ]
 	assert_contains "$output" "invalid filter 'colour'"
