@@ -128,4 +128,7 @@ int berth_cmd_ps(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_logs(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_inspect(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_container_inspect(struct berth_cli *cli, int argc, char **argv);
+int berth_cmd_stats(struct berth_cli *cli, int argc, char **argv);
+int berth_cmd_update(struct berth_cli *cli, int argc, char **argv);
+int berth_cmd_system_df(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_container_prune(struct berth_cli *cli, int argc, char **argv);
