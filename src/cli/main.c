@@ -248,8 +248,10 @@ static const struct command top_commands[] = {
 	{ "rmi", berth_cmd_rmi, "Remove one or more images" },
 	{ "run", berth_cmd_run, "Create and run a new container from an image" },
 	{ "start", berth_cmd_start, "Start one or more stopped containers" },
+	{ "stats", berth_cmd_stats, "Display a live stream of container(s) resource usage statistics" },
 	{ "stop", berth_cmd_stop, "Stop one or more running containers" },
 	{ "tag", berth_cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE" },
+	{ "update", berth_cmd_update, "Update configuration of one or more containers" },
 	{ "version", berth_cmd_version, "Show the berth version information" },
 	{ "wait", berth_cmd_wait, "Block until one or more containers stop, then print their exit codes" },
 };
@@ -271,7 +273,9 @@ static const struct command container_commands[] = {
 	{ "remove", berth_cmd_rm, NULL },
 	{ "run", berth_cmd_run, "Create and run a new container from an image" },
 	{ "start", berth_cmd_start, "Start one or more stopped containers" },
+	{ "stats", berth_cmd_stats, "Display a live stream of container(s) resource usage statistics" },
 	{ "stop", berth_cmd_stop, "Stop one or more running containers" },
+	{ "update", berth_cmd_update, "Update configuration of one or more containers" },
 	{ "wait", berth_cmd_wait, "Block until one or more containers stop, then print their exit codes" },
 };
 
@@ -290,6 +294,7 @@ static const struct command image_commands[] = {
 };
 
 static const struct command system_commands[] = {
+	{ "df", berth_cmd_system_df, "Show docker disk usage" },
 	{ "events", berth_cmd_events, "Get real time events from the server" },
 	{ "info", berth_cmd_info, "Display system-wide information" },
 	{ "prune", berth_cmd_system_prune, "Remove unused data" },

@@ -63,3 +63,7 @@ json_t *berth_container_env(json_t *image_config, json_t *config, const char *ho
 /* Docker's capability set after CapAdd / CapDrop ("ALL", names with or
  * without CAP_, any case); an unknown name is an error. */
 int berth_container_caps(json_t *cap_add, json_t *cap_drop, bool privileged, json_t **ret, struct berth_error *err);
+
+/* linux.resources from HostConfig (memory, cpu, pids, blockIO, devices), as
+ * at create and for `update`. */
+int berth_container_resources(json_t *host_config, json_t **ret, struct berth_error *err);

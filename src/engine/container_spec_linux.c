@@ -97,7 +97,7 @@ static void set_positive(json_t *obj, const char *key, json_t *hc, const char *f
 		json_object_set_new(obj, key, json_integer(json_integer_value(v)));
 }
 
-static int spec_resources(json_t *hc, json_t **ret, struct berth_error *err)
+int berth_container_resources(json_t *hc, json_t **ret, struct berth_error *err)
 {
 	json_t *res = json_object(), *memory = json_object(), *cpu = json_object(), *devices = json_array();
 	json_object_set_new(res, "memory", memory);
@@ -269,7 +269,7 @@ int spec_linux(const struct berth_container_spec_input *in, json_t *caps, json_t
 	_cleanup_json_ json_t *namespaces = NULL, *resources = NULL, *seccomp = NULL;
 	int r = spec_namespaces(in, &namespaces, err);
 	if (r == 0)
-		r = spec_resources(hc, &resources, err);
+		r = berth_container_resources(hc, &resources, err);
 	if (r == 0)
 		r = spec_seccomp(in, caps, &seccomp, err);
 	if (r < 0)

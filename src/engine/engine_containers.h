@@ -130,3 +130,21 @@ struct berth_container_io {
 /* Where a container's output is: for attach and logs. */
 int berth_engine_container_io(struct berth_engine *e, const char *what, struct berth_container_io *ret,
 			      struct berth_error *err);
+
+/* engine_container_stats.c: docker stats, one sample: docker's document
+ * (read, pids, blkio, cpu, memory, networks...); prev (may be NULL) is the
+ * sample before, its cpu_stats become precpu_stats.  A container that does
+ * not run gives docker's zeroed document. */
+int berth_engine_container_stats(struct berth_engine *e, const char *what, json_t *prev, json_t **ret,
+				 struct berth_error *err);
+/* engine_container_update.c: docker update (body: Memory, MemorySwap,
+ * MemoryReservation, NanoCpus, CpuShares, CpuQuota, CpuPeriod, CpusetCpus,
+ * CpusetMems, PidsLimit, BlkioWeight, RestartPolicy); *ret_warnings: an array. */
+int berth_engine_container_update(struct berth_engine *e, const char *what, json_t *body, json_t **ret_warnings,
+				  struct berth_error *err);
+
+/* engine_df.c: system df.  Images: per image ID {"SharedSize", "Containers"}
+ * and the bytes of every layer once; containers: list rows with SizeRw and
+ * SizeRootFs. */
+int berth_engine_df_images(struct berth_engine *e, json_t **ret, int64_t *ret_layers_size, struct berth_error *err);
+int berth_engine_df_containers(struct berth_engine *e, json_t **ret, struct berth_error *err);

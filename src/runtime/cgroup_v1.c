@@ -25,6 +25,22 @@ static int write_limit(const char *dir, const char *file, int64_t v, struct bert
 	return berth_cg_writef(dir, file, err, "%" PRId64, v);
 }
 
+/* The kernel refuses (EBUSY) a memory limit it cannot reclaim down to:
+ * say so with the figures, as runc does, rather than the bare errno. */
+static int write_memory_limit(const char *dir, int64_t v, struct berth_error *err)
+{
+	char usage[32] = "?", peak[32] = "?";
+	int r = write_limit(dir, "memory.limit_in_bytes", v, err);
+	if (r != -EBUSY)
+		return r;
+	berth_cg_read(dir, "memory.usage_in_bytes", usage, sizeof(usage));
+	berth_cg_read(dir, "memory.max_usage_in_bytes", peak, sizeof(peak));
+	usage[strcspn(usage, "\n")] = '\0';
+	peak[strcspn(peak, "\n")] = '\0';
+	return berth_error_set(err, EBUSY, "unable to set memory limit to %" PRId64 " (current usage: %s, peak usage: %s)",
+			       v, usage, peak);
+}
+
 static int apply_memory(const struct berth_cgroup *cg, const struct berth_resources *res, struct berth_error *err)
 {
 	const typeof(res->memory) *m = &res->memory;
@@ -44,14 +60,18 @@ static int apply_memory(const struct berth_cgroup *cg, const struct berth_resour
 	 * first; when lowering, memory does.  Try one order, then the other. */
 	if (m->limit.set && m->swap.set) {
 		struct berth_error first;
-		if (write_limit(dir, "memory.limit_in_bytes", m->limit.v, &first) < 0) {
+		if ((r = write_memory_limit(dir, m->limit.v, &first)) < 0) {
+			if (r == -EBUSY) {
+				*err = first;
+				return r;
+			}
 			if ((r = write_limit(dir, "memory.memsw.limit_in_bytes", m->swap.v, err)) < 0 ||
 			    (r = write_limit(dir, "memory.limit_in_bytes", m->limit.v, err)) < 0)
 				return r;
 		} else if ((r = write_limit(dir, "memory.memsw.limit_in_bytes", m->swap.v, err)) < 0) {
 			return r;
 		}
-	} else if (m->limit.set && (r = write_limit(dir, "memory.limit_in_bytes", m->limit.v, err)) < 0) {
+	} else if (m->limit.set && (r = write_memory_limit(dir, m->limit.v, err)) < 0) {
 		return r;
 	} else if (m->swap.set && (r = write_limit(dir, "memory.memsw.limit_in_bytes", m->swap.v, err)) < 0) {
 		return r;

@@ -122,6 +122,14 @@ enum MHD_Result api_container_export(struct api_request *req);
 enum MHD_Result api_container_changes(struct api_request *req);
 /* GET /containers/{id}/logs (container_logs.c); the ID in req->param */
 enum MHD_Result api_container_logs(struct api_request *req);
+/* GET /containers/{id}/stats, POST /containers/{id}/update (routes_stats.c) */
+enum MHD_Result api_container_stats(struct api_request *req);
+enum MHD_Result api_container_update(struct api_request *req);
+/* GET /system/df (routes_df.c) */
+enum MHD_Result api_system_df(struct api_request *req);
+/* dockerd's Volume document (routes_volumes.c) */
+struct berth_volume;
+json_t *api_volume_json(const struct berth_volume *v);
 
 /* JSON views of images (image_json.c) */
 /* RFC 3339 ("2024-01-01T00:00:00.5+01:00") -> Unix seconds; 0 if unreadable. */

@@ -454,11 +454,15 @@ enum MHD_Result api_route_containers(struct api_request *req, bool *handled)
 			return container_rename(req);
 		if (match_id(req, "/resize"))
 			return resize(req, NULL);
+		if (match_id(req, "/update"))
+			return api_container_update(req);
 	}
 	if (strcmp(m, "GET") == 0 && match_id(req, "/json"))
 		return container_inspect(req);
 	if (strcmp(m, "GET") == 0 && match_id(req, "/top"))
 		return container_top(req);
+	if (strcmp(m, "GET") == 0 && match_id(req, "/stats"))
+		return api_container_stats(req);
 	if (strcmp(m, "GET") == 0 && match_id(req, "/logs"))
 		return api_container_logs(req);
 	if (strcmp(m, "GET") == 0 && match_id(req, "/export"))

@@ -269,6 +269,8 @@ enum MHD_Result api_route_system(struct api_request *req, bool *handled)
 		return info(req);
 	if (strcmp(p, "/auth") == 0 && strcmp(m, "POST") == 0)
 		return auth(req);
+	if (strcmp(p, "/system/df") == 0 && strcmp(m, "GET") == 0)
+		return api_system_df(req);
 	if (strcmp(p, "/events") == 0 && strcmp(m, "GET") == 0)
 		return events(req);
 	if (strcmp(m, "POST") == 0) {

@@ -26,7 +26,7 @@ static void rfc3339(int64_t nano, char out[64])
 
 /* dockerd's Volume, its fields in its order; Labels and Options null when
  * the volume was made without them. */
-static json_t *volume_json(const struct berth_volume *v)
+json_t *api_volume_json(const struct berth_volume *v)
 {
 	char created[64];
 	rfc3339(v->created_nano, created);
@@ -60,7 +60,7 @@ static enum MHD_Result volumes_list(struct api_request *req)
 		return reply_error(req, &err);
 	json_t *list = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(list, volume_json(&v[i]));
+		json_array_append_new(list, api_volume_json(&v[i]));
 	berth_volumes_free_list(v, n);
 	return api_reply_json(req, MHD_HTTP_OK, json_pack("{s:o, s:n}", "Volumes", list, "Warnings"));
 }
@@ -112,7 +112,7 @@ static enum MHD_Result volume_create(struct api_request *req)
 	    body_map(body, "Labels", &c.labels, &err) < 0 ||
 	    berth_engine_volume_create(req->engine, driver, &c, &v, &err) < 0)
 		return reply_error(req, &err);
-	return api_reply_json(req, MHD_HTTP_CREATED, volume_json(&v));
+	return api_reply_json(req, MHD_HTTP_CREATED, api_volume_json(&v));
 }
 
 static enum MHD_Result volume_inspect(struct api_request *req)
@@ -121,7 +121,7 @@ static enum MHD_Result volume_inspect(struct api_request *req)
 	_cleanup_volume_ struct berth_volume v = { 0 };
 	if (berth_volumes_get(req->engine->volumes, req->param, &v, &err) < 0)
 		return reply_error(req, &err);
-	return api_reply_json(req, MHD_HTTP_OK, volume_json(&v));
+	return api_reply_json(req, MHD_HTTP_OK, api_volume_json(&v));
 }
 
 static enum MHD_Result volume_delete(struct api_request *req)
