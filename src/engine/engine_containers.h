@@ -111,12 +111,29 @@ int berth_engine_container_top(struct berth_engine *e, const char *what, json_t 
 
 /* engine_export.c: docker export, a plain tar of the container's file
  * system as it is (the image's layers and the container's changes), made
- * as it is read: berth_export_read gives its next bytes (0 at the end). */
-struct berth_export;
-int berth_engine_container_export(struct berth_engine *e, const char *what, struct berth_export **ret,
+ * as it is read: berth_tree_tar_read gives its next bytes (0 at the end). */
+struct berth_tree_tar;
+int berth_engine_container_export(struct berth_engine *e, const char *what, struct berth_tree_tar **ret,
 				  struct berth_error *err);
-ssize_t berth_export_read(struct berth_export *x, void *buf, size_t len, struct berth_error *err);
-void berth_export_free(struct berth_export *x);
+/* engine_archive.c: docker cp.  The X-Docker-Container-Path-Stat value of
+ * a path in the container (-ENOENT: docker's "Could not find the file"),
+ * and with GET the tar of it, made as it is read. */
+int berth_engine_container_archive_stat(struct berth_engine *e, const char *what, const char *path, char **ret_header,
+					struct berth_error *err);
+int berth_engine_container_archive_get(struct berth_engine *e, const char *what, const char *path, char **ret_header,
+				       struct berth_tree_tar **ret, struct berth_error *err);
+/* PUT: the archive in fd (plain, gzip or zstd) extracted into the
+ * directory path; the container is checked first by _check, when the
+ * upload begins. */
+struct berth_archive_put {
+	const char *path;
+	bool no_overwrite_dir_nondir;
+	bool copy_uid_gid;
+	int fd;
+};
+int berth_engine_container_archive_check(struct berth_engine *e, const char *what, struct berth_error *err);
+int berth_engine_container_archive_put(struct berth_engine *e, const char *what, const struct berth_archive_put *p,
+				       struct berth_error *err);
 /* docker diff: [{"Path": "/x", "Kind": 0 modified, 1 added, 2 deleted}], by path. */
 int berth_engine_container_changes(struct berth_engine *e, const char *what, json_t **ret, struct berth_error *err);
 

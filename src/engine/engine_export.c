@@ -8,11 +8,8 @@
  * the export holds a descriptor on it, so it needs no unmounting and a
  * crash leaves nothing.  The copy driver's root is a plain tree.
  *
- * The walk is by descriptor, each directory opened beneath its parent with
- * O_NOFOLLOW: symlinks are archived as symlinks, never followed, and other
- * file systems mounted below the root are not entered.  The tar is made as
- * it is read (the API's callback response pulls it), a bounded piece at a
- * time: no whole-archive buffering whatever the container's size.
+ * The tar itself is tree_tar.c's: made as it is read, never following a
+ * symlink, not entering other file systems mounted below the root.
  *
  * diff lists what the container changed: for overlay, its upper dir
  * (whiteouts are deletions; a path the image has is a modification, else an
@@ -37,12 +34,9 @@
 #include "cleanup.h"
 #include "container_rootfs.h"
 #include "engine_containers_internal.h"
+#include "tree_tar.h"
 
 #define EXPORT_MAX_DEPTH 256
-#define EXPORT_CHUNK (64 * 1024)
-#define EXPORT_MAX_XATTRS 128
-#define EXPORT_XATTR_LIST_MAX 65536
-#define EXPORT_XATTR_VALUE_MAX 65536
 /* docker diff: at most this many changes are listed. */
 #define CHANGES_MAX 1000000
 
@@ -210,366 +204,19 @@ static int open_root(struct berth_engine *e, const struct berth_container_record
 	return r == -ENOTSUP ? legacy_overlay(e, joined, ret, err) : r;
 }
 
-/* ---- the tar, made as it is read ---- */
-
-struct level {
-	int fd;
-	char **names;
-	size_t n, next;
-	size_t path_len; /* x->path[0..path_len): this directory's path and '/' ("" for the root) */
-};
-
-struct berth_export {
-	char id[BERTH_CONTAINER_ID_LEN + 1];
-	int root_fd;
-	dev_t root_dev;
-	struct archive *a;
-	struct archive_entry_linkresolver *links;
-	struct level levels[EXPORT_MAX_DEPTH];
-	size_t depth;
-	int file_fd; /* the regular file whose data comes next, -1 */
-	int64_t file_left;
-	bool finished; /* the archive is closed: what is in out is the end */
-	int failed;
-	struct berth_error failure;
-	unsigned char *out; /* tar bytes libarchive made, not read yet */
-	size_t out_len, out_pos, out_cap;
-	unsigned char *io;  /* file data, xattr values */
-	char *xattr_names;
-	char path[PATH_MAX];
-};
-
-static la_ssize_t tar_write(struct archive *a, void *ctx, const void *buf, size_t len)
-{
-	struct berth_export *x = ctx;
-	if (x->out_len + len > x->out_cap) {
-		size_t cap = x->out_cap ? x->out_cap : EXPORT_CHUNK;
-		while (cap < x->out_len + len)
-			cap *= 2;
-		unsigned char *grown = realloc(x->out, cap);
-		if (!grown) {
-			archive_set_error(a, ENOMEM, "out of memory");
-			return -1;
-		}
-		x->out = grown;
-		x->out_cap = cap;
-	}
-	memcpy(x->out + x->out_len, buf, len);
-	x->out_len += len;
-	return (la_ssize_t) len;
-}
-
-static int tar_error(struct berth_export *x, const char *what, struct berth_error *err)
-{
-	int code = archive_errno(x->a);
-	return berth_error_set(err, code > 0 ? code : EIO, "export: %s %s: %s", what, x->path,
-			       archive_error_string(x->a) ? archive_error_string(x->a) : "unknown error");
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-static void names_free(char **names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
-/* The names in directory fd, sorted (the tar's order does not depend on
- * the file system's). */
-static int read_names(int fd, char ***ret, size_t *ret_n, struct berth_error *err)
-{
-	int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return berth_error_sys(err, errno, "open directory");
-	_cleanup_closedir_ DIR *d = fdopendir(dfd);
-	if (!d) {
-		close(dfd);
-		return berth_error_sys(err, errno, "read directory");
-	}
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	while ((errno = 0, de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			char **grown = realloc(names, cap * sizeof(*grown));
-			if (!grown) {
-				names_free(names, n);
-				return berth_error_sys(err, ENOMEM, "read directory");
-			}
-			names = grown;
-		}
-		if (!(names[n] = strdup(de->d_name))) {
-			names_free(names, n);
-			return berth_error_sys(err, ENOMEM, "read directory");
-		}
-		n++;
-	}
-	if (errno) {
-		int saved = errno;
-		names_free(names, n);
-		return berth_error_sys(err, saved, "read directory");
-	}
-	if (n > 1)
-		qsort(names, n, sizeof(*names), name_cmp);
-	*ret = names;
-	*ret_n = n;
-	return 0;
-}
-
-/* Enter directory fd (taken) whose path, with its '/', is x->path[0..len). */
-static int push_dir(struct berth_export *x, int fd, size_t len, struct berth_error *err)
-{
-	if (x->depth == EXPORT_MAX_DEPTH) {
-		close(fd);
-		return berth_error_set(err, ELOOP, "export: %s: directories nested deeper than %d", x->path,
-				       EXPORT_MAX_DEPTH);
-	}
-	struct level *l = &x->levels[x->depth];
-	*l = (struct level){ .fd = fd, .path_len = len };
-	int r = read_names(fd, &l->names, &l->n, err);
-	if (r < 0) {
-		close(fd);
-		return berth_error_wrap(err, "export: /%s", x->path);
-	}
-	x->depth++;
-	return 0;
-}
-
-static void pop_dir(struct berth_export *x)
-{
-	struct level *l = &x->levels[--x->depth];
-	names_free(l->names, l->n);
-	close(l->fd);
-	*l = (struct level){ .fd = -1 };
-}
-
-/* Extended attributes of an open file, but not overlayfs' own. */
-static void add_xattrs(struct berth_export *x, struct archive_entry *e, int fd)
-{
-	ssize_t n = flistxattr(fd, x->xattr_names, EXPORT_XATTR_LIST_MAX);
-	if (n <= 0)
-		return; /* none, not supported, or too many to list: left out */
-	int count = 0;
-	for (const char *name = x->xattr_names; name < x->xattr_names + n && count < EXPORT_MAX_XATTRS;
-	     name += strlen(name) + 1) {
-		if (strncmp(name, "trusted.overlay.", 16) == 0 || strncmp(name, "user.overlay.", 13) == 0)
-			continue;
-		ssize_t v = fgetxattr(fd, name, x->io, EXPORT_XATTR_VALUE_MAX);
-		if (v < 0)
-			continue;
-		archive_entry_xattr_add_entry(e, name, x->io, (size_t) v);
-		count++;
-	}
-}
-
-/* Open name in dir without following a symlink, and check that it is
- * still what fstatat saw; -ENOENT when it is gone or was replaced. */
-static int open_same(int dir, const char *name, int flags, const struct stat *seen, struct berth_error *err)
-{
-	int fd = openat(dir, name, flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return errno == ENOENT || errno == ELOOP || errno == ENOTDIR
-			       ? -ENOENT
-			       : berth_error_sys(err, errno, "export: open %s", name);
-	struct stat st;
-	if (fstat(fd, &st) < 0 || st.st_ino != seen->st_ino || st.st_dev != seen->st_dev ||
-	    (st.st_mode & S_IFMT) != (seen->st_mode & S_IFMT)) {
-		close(fd);
-		return -ENOENT;
-	}
-	return fd;
-}
-
-static int entry(struct berth_export *x, struct level *l, const char *name, struct berth_error *err)
-{
-	struct stat st;
-	if (fstatat(l->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : berth_error_sys(err, errno, "export: inspect /%.*s%s", (int) l->path_len,
-							     x->path, name);
-	size_t len = strlen(name);
-	if (l->path_len + len + 2 > sizeof(x->path))
-		return berth_error_set(err, ENAMETOOLONG, "export: /%.*s%s: path longer than %zu bytes",
-				       (int) l->path_len, x->path, name, sizeof(x->path) - 2);
-	memcpy(x->path + l->path_len, name, len + 1);
-	if (S_ISSOCK(st.st_mode))
-		return 0; /* as docker: sockets are not archived */
-
-	_cleanup_close_ int fd = -1;
-	char target[PATH_MAX];
-	if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
-		fd = open_same(l->fd, name, S_ISDIR(st.st_mode) ? O_RDONLY | O_DIRECTORY : O_RDONLY, &st, err);
-		if (fd == -ENOENT)
-			return 0; /* removed or replaced while we looked: the running container's business */
-		if (fd < 0)
-			return fd;
-	} else if (S_ISLNK(st.st_mode)) {
-		ssize_t n = readlinkat(l->fd, name, target, sizeof(target) - 1);
-		if (n < 0)
-			return errno == ENOENT || errno == EINVAL ? 0
-								  : berth_error_sys(err, errno, "export: read link /%s", x->path);
-		target[n] = '\0';
-	}
-
-	struct archive_entry *e = archive_entry_new(), *spare = NULL;
-	if (!e)
-		return berth_error_sys(err, ENOMEM, "export");
-	archive_entry_copy_stat(e, &st);
-	archive_entry_copy_pathname(e, x->path);
-	if (S_ISLNK(st.st_mode))
-		archive_entry_copy_symlink(e, target);
-	if (fd >= 0)
-		add_xattrs(x, e, fd);
-	if (S_ISREG(st.st_mode))
-		archive_entry_linkify(x->links, &e, &spare);
-	int r = 0;
-	if (e && archive_write_header(x->a, e) < ARCHIVE_WARN)
-		r = tar_error(x, "write the header of", err);
-	bool data = r == 0 && e && S_ISREG(st.st_mode) && archive_entry_size(e) > 0 && !archive_entry_hardlink(e);
-	int64_t size = e ? archive_entry_size(e) : 0;
-	archive_entry_free(e);
-	archive_entry_free(spare);
-	if (r < 0)
-		return r;
-	if (data) {
-		x->file_fd = berth_steal_fd(&fd);
-		x->file_left = size;
-	}
-	/* Below a mount point is another file system: not the container's. */
-	if (S_ISDIR(st.st_mode) && st.st_dev == x->root_dev) {
-		x->path[l->path_len + len] = '/';
-		x->path[l->path_len + len + 1] = '\0';
-		return push_dir(x, berth_steal_fd(&fd), l->path_len + len + 1, err);
-	}
-	return 0;
-}
-
-/* The next piece of a regular file's data. */
-static int file_step(struct berth_export *x, struct berth_error *err)
-{
-	size_t want = x->file_left < EXPORT_CHUNK ? (size_t) x->file_left : EXPORT_CHUNK;
-	ssize_t n;
-	do
-		n = read(x->file_fd, x->io, want);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return berth_error_sys(err, errno, "export: read /%s", x->path);
-	if (n > 0 && archive_write_data(x->a, x->io, (size_t) n) < 0)
-		return tar_error(x, "write the data of", err);
-	x->file_left -= n;
-	/* A file that shrank meanwhile is padded with zeros by libarchive; one
-	 * that grew is cut at the size its header gave. */
-	if (n == 0 || x->file_left <= 0)
-		berth_closep(&x->file_fd);
-	return 0;
-}
-
-static int step(struct berth_export *x, struct berth_error *err)
-{
-	if (x->file_fd >= 0)
-		return file_step(x, err);
-	if (x->depth == 0) {
-		if (archive_write_close(x->a) != ARCHIVE_OK)
-			return tar_error(x, "finish the archive after", err);
-		x->finished = true;
-		return 0;
-	}
-	struct level *l = &x->levels[x->depth - 1];
-	if (l->next == l->n) {
-		pop_dir(x);
-		return 0;
-	}
-	return entry(x, l, l->names[l->next++], err);
-}
-
-ssize_t berth_export_read(struct berth_export *x, void *buf, size_t len, struct berth_error *err)
-{
-	if (x->failed) {
-		*err = x->failure;
-		return x->failed;
-	}
-	while (x->out_pos == x->out_len) {
-		x->out_pos = x->out_len = 0;
-		if (x->finished)
-			return 0;
-		int r = step(x, err);
-		if (r < 0) {
-			x->failed = r;
-			x->failure = *err;
-			return r;
-		}
-	}
-	size_t n = x->out_len - x->out_pos < len ? x->out_len - x->out_pos : len;
-	memcpy(buf, x->out + x->out_pos, n);
-	x->out_pos += n;
-	return (ssize_t) n;
-}
-
-void berth_export_free(struct berth_export *x)
-{
-	if (!x)
-		return;
-	while (x->depth > 0)
-		pop_dir(x);
-	berth_closep(&x->file_fd);
-	berth_closep(&x->root_fd);
-	if (x->a)
-		archive_write_free(x->a);
-	if (x->links)
-		archive_entry_linkresolver_free(x->links);
-	free(x->out);
-	free(x->io);
-	free(x->xattr_names);
-	free(x);
-}
-
-int berth_engine_container_export(struct berth_engine *e, const char *what, struct berth_export **ret,
+int berth_engine_container_export(struct berth_engine *e, const char *what, struct berth_tree_tar **ret,
 				  struct berth_error *err)
 {
 	_cleanup_container_record_ struct berth_container_record c = { 0 };
 	int r = find_container(e, what, &c, err);
 	if (r < 0)
 		return r;
-	struct berth_export *x = calloc(1, sizeof(*x));
-	if (!x)
-		return berth_error_sys(err, ENOMEM, "export");
-	x->root_fd = x->file_fd = -1;
-	snprintf(x->id, sizeof(x->id), "%s", c.id);
-	x->io = malloc(EXPORT_CHUNK > EXPORT_XATTR_VALUE_MAX ? EXPORT_CHUNK : EXPORT_XATTR_VALUE_MAX);
-	x->xattr_names = malloc(EXPORT_XATTR_LIST_MAX);
-	x->a = archive_write_new();
-	x->links = archive_entry_linkresolver_new();
-	if (!x->io || !x->xattr_names || !x->a || !x->links)
-		r = berth_error_sys(err, ENOMEM, "export");
-	if (r == 0 && (archive_write_set_format_pax_restricted(x->a) != ARCHIVE_OK ||
-		       archive_write_add_filter_none(x->a) != ARCHIVE_OK ||
-		       archive_write_set_bytes_per_block(x->a, 0) != ARCHIVE_OK ||
-		       archive_write_open2(x->a, x, NULL, tar_write, NULL, NULL) != ARCHIVE_OK))
-		r = berth_error_set(err, EIO, "export: set up the tar writer: %s", archive_error_string(x->a));
-	if (r == 0) {
-		archive_entry_linkresolver_set_strategy(x->links, archive_format(x->a));
-		r = open_root(e, &c, &x->root_fd, err);
-	}
-	struct stat st;
-	if (r == 0 && fstat(x->root_fd, &st) < 0)
-		r = berth_error_sys(err, errno, "export: inspect the root of %s", c.id);
-	if (r == 0) {
-		x->root_dev = st.st_dev;
-		int fd = openat(x->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		r = fd < 0 ? berth_error_sys(err, errno, "export: open the root of %s", c.id) : push_dir(x, fd, 0, err);
-	}
-	if (r < 0) {
-		berth_export_free(x);
+	_cleanup_close_ int root = -1;
+	if ((r = open_root(e, &c, &root, err)) < 0)
 		return r;
-	}
+	if ((r = berth_tree_tar_new(root, ".", "", NULL, ret, err)) < 0)
+		return berth_error_wrap(err, "export %s", c.id);
 	container_event(e, "export", &c, NULL);
-	*ret = x;
 	return 0;
 }
 
@@ -740,15 +387,15 @@ static int walk_changes(struct changes *ch, bool overlay, const struct walk *w, 
 				       EXPORT_MAX_DEPTH);
 	char **names = NULL;
 	size_t n = 0;
-	int r = read_names(w->dir, &names, &n, err);
+	int r = berth_dir_names(w->dir, &names, &n, err);
 	for (size_t i = 0; r == 0 && i < n; i++)
 		r = change_entry(ch, overlay, w, names[i], ret_listed, err);
-	names_free(names, n);
+	berth_dir_names_free(names, n);
 	names = NULL;
 	n = 0;
 	/* copy: what the image has and the container does not */
 	if (r == 0 && !overlay && w->other >= 0) {
-		r = read_names(w->other, &names, &n, err);
+		r = berth_dir_names(w->other, &names, &n, err);
 		for (size_t k = 0; r == 0 && k < n; k++) {
 			struct stat st;
 			if (fstatat(w->dir, names[k], &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
@@ -757,7 +404,7 @@ static int walk_changes(struct changes *ch, bool overlay, const struct walk *w, 
 			++*ret_listed;
 			r = change_add(ch, ch->path, CHANGE_DELETED, err);
 		}
-		names_free(names, n);
+		berth_dir_names_free(names, n);
 	}
 	ch->path[w->len] = '\0';
 	return r;

@@ -537,6 +537,11 @@ static int entry_process(struct berth_unpack *u, struct archive *a, struct archi
 			return berth_error_set(err, EINVAL, "names the layer root but is not a directory");
 		return berth_unpack_entry_root(u, e, err);
 	}
+	if (u->opts->whiteout == BERTH_WHITEOUT_KEEP) {
+		slash = memrchr(u->path, '/', len);
+		pfd = berth_unpack_parent_open(u, u->path, slash ? (size_t) (slash - u->path) : 0, err);
+		return pfd < 0 ? pfd : berth_unpack_entry_make(u, a, e, pfd, slash ? slash + 1 : u->path, err);
+	}
 	/* aufs kept its own bookkeeping (".wh..wh.plnk", ".wh..wh.aufs") at
 	 * the root of old layers; docker skips it, and so do we. */
 	if (strncmp(u->path, AUFS_META_PREFIX, strlen(AUFS_META_PREFIX)) == 0 && strcmp(u->path, OPAQUE_NAME) != 0) {
@@ -579,7 +584,8 @@ static int tar_loop(struct berth_unpack *u, struct archive *a, struct berth_erro
 		r = entry_process(u, a, e, err);
 		if (r < 0) {
 			const char *name = archive_entry_pathname(e);
-			return berth_error_wrap(err, "layer entry \"%s\"",
+			return berth_error_wrap(err, "%s \"%s\"",
+						u->opts->whiteout == BERTH_WHITEOUT_KEEP ? "archive entry" : "layer entry",
 						berth_unpack_quote(name ? name : "", quoted, sizeof(quoted)));
 		}
 	}
@@ -601,7 +607,8 @@ static int unpack_init(struct berth_unpack **ret, struct berth_layer_reader *rea
 {
 	struct berth_unpack *u;
 
-	if (opts->whiteout != BERTH_WHITEOUT_OVERLAY && opts->whiteout != BERTH_WHITEOUT_APPLY)
+	if (opts->whiteout != BERTH_WHITEOUT_OVERLAY && opts->whiteout != BERTH_WHITEOUT_APPLY &&
+	    opts->whiteout != BERTH_WHITEOUT_KEEP)
 		return berth_error_set(err, EINVAL, "unpack: unknown whiteout mode %d", (int) opts->whiteout);
 	if (opts->id_shift.size != 0)
 		return berth_error_set(err, EOPNOTSUPP, "unpack: id shifting is not implemented");

@@ -26,6 +26,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "error.h"
 #include "layer_reader.h"
@@ -40,6 +41,10 @@ enum berth_whiteout_mode {
 	 * what the directory held before this layer (whatever the order of
 	 * the entries, this layer's own entries stay). */
 	BERTH_WHITEOUT_APPLY,
+	/* Not a layer but a plain archive (docker cp): ".wh." names are
+	 * files like any other, and nothing is removed but what an entry
+	 * replaces. */
+	BERTH_WHITEOUT_KEEP,
 };
 
 struct berth_unpack_options {
@@ -47,6 +52,16 @@ struct berth_unpack_options {
 	/* Leave ownership to the calling user (unprivileged tests, rootless
 	 * unpack); setuid/setgid bits are still applied. */
 	bool skip_chown;
+	/* Every entry owned by this uid:gid instead of the archive's
+	 * (docker cp -a into a container with a User). */
+	struct {
+		bool set;
+		uid_t uid;
+		gid_t gid;
+	} owner;
+	/* docker cp's noOverwriteDirNonDir: an entry may not replace a
+	 * directory with a non-directory or the other way round. */
+	bool no_overwrite_dir_nondir;
 	/* Reserved for user-namespaced snapshots: map layer ids 0..size-1 to
 	 * base..base+size-1.  Not implemented yet: size must be 0. */
 	struct {

@@ -45,7 +45,7 @@ static long nsec_valid(long n)
 	return n >= 0 && n < 1000000000 ? n : 0;
 }
 
-static int meta_read(struct archive_entry *e, struct meta *m, struct berth_error *err)
+static int meta_read(struct berth_unpack *u, struct archive_entry *e, struct meta *m, struct berth_error *err)
 {
 	la_int64_t uid = archive_entry_uid(e), gid = archive_entry_gid(e);
 
@@ -56,6 +56,10 @@ static int meta_read(struct archive_entry *e, struct meta *m, struct berth_error
 		return berth_error_set(err, EINVAL, "gid %lld out of range", (long long) gid);
 	m->uid = (uid_t) uid;
 	m->gid = (gid_t) gid;
+	if (u->opts->owner.set) {
+		m->uid = u->opts->owner.uid;
+		m->gid = u->opts->owner.gid;
+	}
 	m->perm = archive_entry_perm(e) & 07777;
 	m->has_times = archive_entry_mtime_is_set(e);
 	if (m->has_times) {
@@ -196,6 +200,8 @@ static int remove_existing(struct berth_unpack *u, int keep_fd, int dirfd, const
 
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : berth_error_sys(err, errno, "inspect the existing \"%s\"", name);
+	if (S_ISDIR(st.st_mode) && u->opts->no_overwrite_dir_nondir)
+		return berth_error_set(err, EEXIST, "cannot overwrite directory \"%s\" with non-directory", name);
 	if (!S_ISDIR(st.st_mode)) {
 		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
 			return berth_error_sys(err, errno, "remove the existing \"%s\"", name);
@@ -258,7 +264,7 @@ static int make_file(struct berth_unpack *u, struct archive *a, struct archive_e
 	struct meta m;
 	int r;
 
-	if ((r = meta_read(e, &m, err)) < 0)
+	if ((r = meta_read(u, e, &m, err)) < 0)
 		return r;
 	for (int attempt = 0;; attempt++) {
 		fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -286,7 +292,7 @@ static int make_dir(struct berth_unpack *u, struct archive_entry *e, int pfd, co
 	struct stat st;
 	int r;
 
-	if ((r = meta_read(e, &m, err)) < 0)
+	if ((r = meta_read(u, e, &m, err)) < 0)
 		return r;
 	/* 0700 until the end of the layer, when the entry's mode is set:
 	 * its own entries may still have to be written into it. */
@@ -296,6 +302,8 @@ static int make_dir(struct berth_unpack *u, struct archive_entry *e, int pfd, co
 		if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			return berth_error_sys(err, errno, "inspect the existing entry");
 		/* A directory over a directory only updates metadata. */
+		if (!S_ISDIR(st.st_mode) && u->opts->no_overwrite_dir_nondir)
+			return berth_error_set(err, EEXIST, "cannot overwrite non-directory \"%s\" with directory", base);
 		if (!S_ISDIR(st.st_mode)) {
 			if (unlinkat(pfd, base, 0) < 0 || mkdirat(pfd, base, 0700) < 0)
 				return berth_error_sys(err, errno, "replace the existing entry with a directory");
@@ -325,7 +333,7 @@ static int make_symlink(struct berth_unpack *u, struct archive_entry *e, int pfd
 	struct meta m;
 	int r = -1;
 
-	if ((r = meta_read(e, &m, err)) < 0)
+	if ((r = meta_read(u, e, &m, err)) < 0)
 		return r;
 	if (target == NULL || target[0] == '\0')
 		return berth_error_set(err, EINVAL, "symlink without a target");
@@ -353,7 +361,7 @@ static int make_node(struct berth_unpack *u, struct archive_entry *e, int pfd, c
 	struct meta m;
 	int r = -1;
 
-	if ((r = meta_read(e, &m, err)) < 0)
+	if ((r = meta_read(u, e, &m, err)) < 0)
 		return r;
 	for (int attempt = 0;; attempt++) {
 		r = mknodat(pfd, base, type | 0600, type == S_IFIFO ? 0 : dev);
@@ -448,7 +456,7 @@ int berth_unpack_entry_root(struct berth_unpack *u, struct archive_entry *e, str
 	struct meta m;
 	int r;
 
-	if ((r = meta_read(e, &m, err)) < 0)
+	if ((r = meta_read(u, e, &m, err)) < 0)
 		return r;
 	if (!u->opts->skip_chown && fchown(u->rootfd, m.uid, m.gid) < 0)
 		return berth_error_sys(err, errno, "set owner %u:%u", (unsigned) m.uid, (unsigned) m.gid);

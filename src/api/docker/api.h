@@ -113,6 +113,11 @@ enum MHD_Result api_route_system(struct api_request *req, bool *handled);
 enum MHD_Result api_route_images(struct api_request *req, bool *handled);
 enum MHD_Result api_route_volumes(struct api_request *req, bool *handled);
 enum MHD_Result api_route_containers(struct api_request *req, bool *handled);
+/* /containers/{id}/archive (routes_archive.c); a PUT's body is an upload,
+ * begun (the container and path checked, the file opened) with its
+ * headers: true when the request is one. */
+enum MHD_Result api_route_archive(struct api_request *req, bool *handled);
+bool api_archive_upload_begin(struct api_request *req, const char *url);
 /* POST /images/create without fromImage, when its headers are in: check
  * what can be checked and open the file the body goes to (routes_images.c);
  * a refusal is kept in req->upload_err and answered after the body. */

@@ -5,6 +5,7 @@
 #include "api.h"
 #include "engine_containers.h"
 #include "log.h"
+#include "tree_tar.h"
 
 /* libmicrohttpd pulls the tar a block at a time, as the client reads. */
 #define EXPORT_BLOCK (64 * 1024)
@@ -12,9 +13,9 @@
 static ssize_t export_reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	(void) pos;
-	struct berth_export *x = cls;
+	struct berth_tree_tar *x = cls;
 	struct berth_error err = { 0 };
-	ssize_t n = berth_export_read(x, buf, max, &err);
+	ssize_t n = berth_tree_tar_read(x, buf, max, &err);
 	if (n > 0)
 		return n;
 	if (n == 0)
@@ -27,19 +28,19 @@ static ssize_t export_reader(void *cls, uint64_t pos, char *buf, size_t max)
 
 static void export_free(void *cls)
 {
-	berth_export_free(cls);
+	berth_tree_tar_free(cls);
 }
 
 enum MHD_Result api_container_export(struct api_request *req)
 {
 	struct berth_error err = { 0 };
-	struct berth_export *x = NULL;
+	struct berth_tree_tar *x = NULL;
 	if (berth_engine_container_export(req->engine, req->param, &x, &err) < 0)
 		return api_reply_error(req, &err);
 	struct MHD_Response *r =
 		MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, EXPORT_BLOCK, export_reader, x, export_free);
 	if (!r) {
-		berth_export_free(x);
+		berth_tree_tar_free(x);
 		return MHD_NO;
 	}
 	api_add_common_headers(r);

@@ -44,6 +44,8 @@ static enum MHD_Result dispatch(struct api_request *req)
 	if (!handled)
 		r = api_route_volumes(req, &handled);
 	if (!handled)
+		r = api_route_archive(req, &handled);
+	if (!handled)
 		r = api_route_containers(req, &handled);
 	if (handled)
 		return r;
@@ -100,6 +102,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*con_cls = req;
 		if (is_import(req, url))
 			api_import_upload_begin(req);
+		else
+			api_archive_upload_begin(req, url);
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0 && req->upload) {
