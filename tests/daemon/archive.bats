@@ -85,7 +85,7 @@ deep"
 	assert_contains "$(stat_of c1 /d/rel)" "\"mode\":$(((1 << 27) | 0777)),"
 	assert_contains "$(stat_of c1 /d/rel)" '"linkTarget":"/etc"'
 	assert_contains "$(stat_of c1 /d/sub/f)" '"name":"f","size":3,"mode":420,'
-	run dk events --since 0 --until "$(date +%s)" --filter event=archive-path --filter event=extract-to-dir \
+	run dk events --since 0 --until "$(($(date +%s) + 1))" --filter event=archive-path --filter event=extract-to-dir \
 		--format '{{.Action}} {{.Actor.Attributes.name}}'
 	assert_contains "$output" "archive-path c1"
 	assert_contains "$output" "extract-to-dir c1"
