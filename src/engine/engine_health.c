@@ -204,7 +204,9 @@ static int probe_exec(struct berth_engine *e, struct engine_health *h, const str
 		else if (asprintf(&res->output, "Health check exceeded timeout (%s)%s%s", timeout_text,
 				  text && *text ? ": " : "", text ? text : "") < 0)
 			res->output = NULL;
-		probe_event(e, c, "exec_die", NULL, exec_id, json_pack("{s:i}", "exitCode", res->exit_code));
+		char code[16];
+		snprintf(code, sizeof(code), "%d", res->exit_code);
+		probe_event(e, c, "exec_die", NULL, exec_id, json_pack("{s:s}", "exitCode", code));
 	}
 	/* the probe's files: one per probe would pile up in the state dir */
 	_cleanup_close_ int dirfd = open(state, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
