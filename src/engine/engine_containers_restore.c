@@ -47,9 +47,10 @@ int container_init_path(struct berth_engine *e, const char **ret, struct berth_e
 {
 	struct engine_containers *cs = e->containers;
 	if (!cs->init_path) {
-		int r = berth_init_binary_find(cs->init_given, &cs->init_path, err);
-		if (r < 0)
-			return r;
+		struct berth_error why = { 0 };
+		/* a request error (400), never a 404: the docker CLI would pull */
+		if (berth_init_binary_find(cs->init_given, &cs->init_path, &why) < 0)
+			return berth_error_set(err, EINVAL, "--init: %s", why.msg);
 	}
 	*ret = cs->init_path;
 	return 0;
