@@ -70,7 +70,7 @@ wait_health() {
 	assert_eq "$(health h '(index .State.Health.Log 0).ExitCode')" 0
 	assert_eq "$(health h .State.Health.FailingStreak)" 0
 	assert_eq "$(dk inspect --format '{{.State.Health}}' plain)" "<nil>"
-	run dk events --since 0 --until "$(date +%s)" --filter container=h --format '{{.Action}}'
+	run dk events --since 0 --until "$(date +%s.%N)" --filter container=h --format '{{.Action}}'
 	echo "$output"
 	assert_contains "$output" "health_status: healthy"
 	assert_contains "$output" 'exec_create: /bin/sh -c echo ok $HOSTNAME; echo to-stderr >&2'
@@ -90,7 +90,7 @@ wait_health() {
 	local i=0
 	while [ "$(health u '.State.Health.FailingStreak')" -lt 7 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	assert_eq "$(health u '(len .State.Health.Log)')" 5
-	run dk events --since 0 --until "$(date +%s)" --filter container=u --format '{{.Action}}'
+	run dk events --since 0 --until "$(date +%s.%N)" --filter container=u --format '{{.Action}}'
 	assert_contains "$output" "health_status: unhealthy"
 	dk stop -t 1 u >/dev/null
 	local streak
