@@ -124,8 +124,8 @@ int64_t berth_health_next_delay(const struct berth_health_params *p, int64_t sin
 json_t *berth_health_reset(json_t *old)
 {
 	json_t *log = json_object_get(old, "Log");
-	return json_pack("{s:s, s:i, s:O}", "Status", "starting", "FailingStreak", 0, "Log",
-			 json_is_array(log) ? log : json_array());
+	return json_pack("{s:s, s:i, s:o}", "Status", "starting", "FailingStreak", 0, "Log",
+			 json_is_array(log) ? json_incref(log) : json_array());
 }
 
 bool berth_health_apply(json_t *health, const struct berth_health_params *p, int64_t start_since_started,
