@@ -78,6 +78,12 @@ static const struct flag flags[] = {
 	S("env", 'e', BERTH_RF_ENV),
 	S("env-file", 0, BERTH_RF_ENV_FILE),
 	{ "group-add", 0, K_LIST, IN_HOST, "GroupAdd", 0, false },
+	S("health-cmd", 0, BERTH_RF_HEALTH_CMD),
+	S("health-interval", 0, BERTH_RF_HEALTH_INTERVAL),
+	S("health-retries", 0, BERTH_RF_HEALTH_RETRIES),
+	S("health-start-interval", 0, BERTH_RF_HEALTH_START_INTERVAL),
+	S("health-start-period", 0, BERTH_RF_HEALTH_START_PERIOD),
+	S("health-timeout", 0, BERTH_RF_HEALTH_TIMEOUT),
 	S("help", 0, BERTH_RF_HELP),
 	{ "hostname", 'h', K_STR, IN_CONFIG, "Hostname", 0, false },
 	SB("init", 0, BERTH_RF_INIT),
@@ -94,6 +100,7 @@ static const struct flag flags[] = {
 	{ "memory-swappiness", 0, K_INT, IN_HOST, "MemorySwappiness", 0, false },
 	S("mount", 0, BERTH_RF_MOUNT),
 	S("name", 0, BERTH_RF_NAME),
+	SB("no-healthcheck", 0, BERTH_RF_NO_HEALTHCHECK),
 	{ "net", 0, K_STR, IN_HOST, "NetworkMode", 0, false },
 	{ "network", 0, K_STR, IN_HOST, "NetworkMode", 0, false },
 	{ "oom-kill-disable", 0, K_BOOL, IN_HOST, "OomKillDisable", 0, false },
@@ -159,6 +166,12 @@ static const struct flag flags[] = {
 	"  -e, --env list                         Set environment variables\n"                                       \
 	"      --env-file list                    Read in a file of environment variables\n"                         \
 	"      --group-add list                   Add additional groups to join\n"                                   \
+	"      --health-cmd string                Command to run to check health\n" \
+	"      --health-interval duration         Time between running the check (ms|s|m|h) (default 0s)\n" \
+	"      --health-retries int               Consecutive failures needed to report unhealthy\n" \
+	"      --health-start-interval duration   Time between running the check during the start period (ms|s|m|h) (default 0s)\n" \
+	"      --health-start-period duration     Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)\n" \
+	"      --health-timeout duration          Maximum time to allow one check to run (ms|s|m|h) (default 0s)\n" \
 	"      --help                             Print usage\n"                                                     \
 	"  -h, --hostname string                  Container host name\n"                                             \
 	"      --init                             Run an init inside the container that forwards signals and "       \
@@ -178,6 +191,7 @@ static const struct flag flags[] = {
 	"      --mount mount                      Attach a filesystem mount to the container\n"                      \
 	"      --name string                      Assign a name to the container\n"                                  \
 	"      --network network                  Connect a container to a network\n"                                \
+	"      --no-healthcheck                   Disable any container-specified HEALTHCHECK\n" \
 	"      --oom-kill-disable                 Disable OOM Killer\n"                                              \
 	"      --oom-score-adj int                Tune host's OOM preferences (-1000 to 1000)\n"                     \
 	"      --pid string                       PID namespace to use\n"                                            \

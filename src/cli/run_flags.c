@@ -10,6 +10,7 @@
 #include "cleanup.h"
 #include "json.h"
 #include "runopts.h"
+#include "units.h"
 
 int berth_run_flags_init(struct berth_run_flags *rf, bool run)
 {
@@ -71,6 +72,23 @@ static int keep_ulimit(struct berth_run_flags *rf, json_t *u)
 	return json_array_append_new(list, u) < 0 ? -ENOMEM : 0;
 }
 
+/* --health-*: pflag's durations and int, as the docker CLI reads them. */
+static int set_health(struct berth_run_flags *rf, int code, const char *arg, struct berth_error *err)
+{
+	int64_t *v = code == BERTH_RF_HEALTH_INTERVAL	     ? &rf->health_interval
+		     : code == BERTH_RF_HEALTH_TIMEOUT	     ? &rf->health_timeout
+		     : code == BERTH_RF_HEALTH_START_PERIOD  ? &rf->health_start_period
+		     : code == BERTH_RF_HEALTH_START_INTERVAL ? &rf->health_start_interval
+							      : &rf->health_retries;
+	int r = code == BERTH_RF_HEALTH_RETRIES ? berth_runopt_int(arg, 0, v, err)
+						: berth_units_parse_go_duration(arg, v, err);
+	if (r < 0)
+		return -EINVAL;
+	/* docker tells "given" by a non-zero value */
+	rf->health_given |= *v != 0;
+	return 0;
+}
+
 /* The flags that check their value as it comes. */
 static int set_checked(struct berth_run_flags *rf, int code, const char *arg, struct berth_error *err)
 {
@@ -89,6 +107,12 @@ static int set_checked(struct berth_run_flags *rf, int code, const char *arg, st
 		return 0;
 	case BERTH_RF_ENV:
 		return berth_runopt_env(arg, kept(rf, "Env", false), err);
+	case BERTH_RF_HEALTH_INTERVAL:
+	case BERTH_RF_HEALTH_RETRIES:
+	case BERTH_RF_HEALTH_START_INTERVAL:
+	case BERTH_RF_HEALTH_START_PERIOD:
+	case BERTH_RF_HEALTH_TIMEOUT:
+		return set_health(rf, code, arg, err);
 	case BERTH_RF_LABEL: {
 		_cleanup_json_ json_t *scratch = json_object();
 		if (!scratch)
@@ -131,6 +155,10 @@ int berth_run_flags_set(struct berth_run_flags *rf, int code, const char *arg, s
 		return 0;
 	case BERTH_RF_ENV_FILE:
 		return keep(rf, "EnvFile", json_string(arg));
+	case BERTH_RF_HEALTH_CMD:
+		rf->health_cmd = arg;
+		rf->health_given |= *arg != '\0';
+		return 0;
 	case BERTH_RF_LABEL_FILE:
 		return keep(rf, "LabelFile", json_string(arg));
 	case BERTH_RF_LOG_DRIVER:
@@ -184,6 +212,9 @@ int berth_run_flags_set_bool(struct berth_run_flags *rf, int code, bool value)
 		break;
 	case BERTH_RF_INTERACTIVE:
 		rf->interactive = value;
+		break;
+	case BERTH_RF_NO_HEALTHCHECK:
+		rf->no_healthcheck = value;
 		break;
 	case BERTH_RF_QUIET:
 		rf->quiet = value;
@@ -358,6 +389,36 @@ static void host_defaults(struct berth_run_flags *rf, json_t *host)
 		json_object_set_new(host, "Init", json_boolean(rf->init));
 }
 
+/* Config.Healthcheck as the docker CLI makes it (HealthConfig's fields are
+ * omitempty): NULL when no flag asked for one. */
+static int healthcheck(struct berth_run_flags *rf, json_t **ret, struct berth_error *err)
+{
+	static const char *const names[] = { "interval", "timeout", "retries", "start-period", "start-interval" };
+	static const char *const keys[] = { "Interval", "Timeout", "Retries", "StartPeriod", "StartInterval" };
+	int64_t values[] = { rf->health_interval, rf->health_timeout, rf->health_retries, rf->health_start_period,
+			     rf->health_start_interval };
+	*ret = NULL;
+	if (rf->no_healthcheck) {
+		if (rf->health_given)
+			return berth_error_set(err, EINVAL, "--no-healthcheck conflicts with --health-* options");
+		*ret = json_pack("{s:[s]}", "Test", "NONE");
+		return *ret ? 0 : berth_error_sys(err, ENOMEM, "healthcheck");
+	}
+	if (!rf->health_given)
+		return 0;
+	for (size_t i = 0; i < BERTH_ARRAY_SIZE(values); i++)
+		if (values[i] < 0)
+			return berth_error_set(err, EINVAL, "--health-%s cannot be negative", names[i]);
+	json_t *hc = json_object();
+	if (hc && rf->health_cmd && *rf->health_cmd)
+		json_object_set_new(hc, "Test", json_pack("[s,s]", "CMD-SHELL", rf->health_cmd));
+	for (size_t i = 0; hc && i < BERTH_ARRAY_SIZE(values); i++)
+		if (values[i] != 0)
+			json_object_set_new(hc, keys[i], json_integer(values[i]));
+	*ret = hc;
+	return hc ? 0 : berth_error_sys(err, ENOMEM, "healthcheck");
+}
+
 static void config_string(json_t *body, json_t *config, const char *key)
 {
 	json_t *v = json_object_get(config, key);
@@ -383,6 +444,8 @@ static json_t *config_object(struct berth_run_flags *rf, const char *image, char
 	json_object_set_new(body, "StdinOnce", json_boolean(rf->interactive && in));
 	json_object_set(body, "Env", json_object_get(config, "Env"));
 	json_object_set_new(body, "Cmd", strings_or_null(args, nargs));
+	if (json_object_get(config, "Healthcheck"))
+		json_object_set(body, "Healthcheck", json_object_get(config, "Healthcheck"));
 	json_object_set_new(body, "Image", json_string(image));
 	json_object_set(body, "Volumes", json_object_get(config, "Volumes"));
 	config_string(body, rf->config, "WorkingDir");
@@ -412,8 +475,13 @@ int berth_run_flags_body(struct berth_run_flags *rf, const char *image, char *co
 		r = namespaces(rf, host, err);
 	if (r == 0)
 		r = policies(rf, host, err);
+	json_t *health = NULL;
+	if (r == 0)
+		r = healthcheck(rf, &health, err);
 	if (r < 0)
 		return r;
+	if (health)
+		json_object_set_new(config, "Healthcheck", health);
 	const char *policy = json_string_value(json_object_get(json_object_get(host, "RestartPolicy"), "Name"));
 	if (json_is_true(json_object_get(host, "AutoRemove")) && policy && *policy && strcmp(policy, "no") != 0)
 		return berth_error_set(err, EINVAL, "conflicting options: cannot specify both --restart and --rm");

@@ -25,6 +25,12 @@ enum berth_run_flag_code {
 	BERTH_RF_ENTRYPOINT,
 	BERTH_RF_ENV,
 	BERTH_RF_ENV_FILE,
+	BERTH_RF_HEALTH_CMD,
+	BERTH_RF_HEALTH_INTERVAL,
+	BERTH_RF_HEALTH_RETRIES,
+	BERTH_RF_HEALTH_START_INTERVAL,
+	BERTH_RF_HEALTH_START_PERIOD,
+	BERTH_RF_HEALTH_TIMEOUT,
 	BERTH_RF_HELP,
 	BERTH_RF_INIT,
 	BERTH_RF_INTERACTIVE,
@@ -34,6 +40,7 @@ enum berth_run_flag_code {
 	BERTH_RF_LOG_OPT,
 	BERTH_RF_MOUNT,
 	BERTH_RF_NAME,
+	BERTH_RF_NO_HEALTHCHECK,
 	BERTH_RF_PID,
 	BERTH_RF_PLATFORM,
 	BERTH_RF_PULL,
@@ -69,6 +76,10 @@ struct berth_run_flags {
 	const char *entrypoint, *stop_signal; /* borrowed from argv */
 	const char *name, *pull, *platform, *restart, *detach_keys;
 	const char *pid, *uts, *userns, *cgroupns, *log_driver;
+	/* --health-*: durations in nanoseconds; given: any of them was */
+	const char *health_cmd;
+	int64_t health_interval, health_timeout, health_start_period, health_start_interval, health_retries;
+	bool health_given, no_healthcheck;
 };
 
 int berth_run_flags_init(struct berth_run_flags *rf, bool run);

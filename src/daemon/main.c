@@ -47,6 +47,7 @@ static void usage(FILE *f)
 		   "      --registries-conf FILE        mirrors and insecure registries (default /etc/containers/registries.conf)\n"
 		   "      --runtime PATH                the OCI runtime (default berth-runtime; runc, crun work)\n"
 		   "      --shim PATH                   the per-container monitor (default berth-shim)\n"
+		   "      --init-path PATH              the static init of run --init (default docker-init, tini-static)\n"
 		   "      --log-level debug|info|warn|error\n"
 		   "  -D, --debug                       same as --log-level debug\n"
 		   "  -v, --version                     print the version\n");
@@ -68,7 +69,8 @@ static int parse_level(const char *s, enum berth_log_level *ret)
 }
 
 enum { OPT_ROOT = 256, OPT_EXEC_ROOT, OPT_PIDFILE, OPT_INSECURE, OPT_DOWNLOADS, OPT_DRIVER, OPT_CERTS,
-       OPT_REGISTRIES, OPT_LOG_LEVEL, OPT_RETRY_DELAY, OPT_RUNTIME, OPT_SHIM };
+       OPT_REGISTRIES, OPT_LOG_LEVEL, OPT_RETRY_DELAY, OPT_RUNTIME, OPT_SHIM,
+       OPT_INIT_PATH };
 
 static int parse_one(int c, struct options *o)
 {
@@ -98,6 +100,7 @@ static int parse_one(int c, struct options *o)
 	case OPT_REGISTRIES: o->engine.registries_conf = optarg; return 0;
 	case OPT_RUNTIME: o->engine.runtime = optarg; return 0;
 	case OPT_SHIM: o->engine.shim = optarg; return 0;
+	case OPT_INIT_PATH: o->engine.init_path = optarg; return 0;
 	case OPT_LOG_LEVEL: return parse_level(optarg, &o->log_level);
 	case 'D': o->log_level = BERTH_LOG_DEBUG; return 0;
 	default: return -EINVAL;
@@ -119,6 +122,7 @@ static int parse(int argc, char **argv, struct options *o)
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 		{ "runtime", required_argument, NULL, OPT_RUNTIME },
 		{ "shim", required_argument, NULL, OPT_SHIM },
+		{ "init-path", required_argument, NULL, OPT_INIT_PATH },
 		{ "pull-retry-delay-ms", required_argument, NULL, OPT_RETRY_DELAY },
 		{ "debug", no_argument, NULL, 'D' },
 		{ "version", no_argument, NULL, 'v' },

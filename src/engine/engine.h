@@ -36,6 +36,7 @@ struct berth_engine_options {
 	int pull_retry_base_ms;		/* 0: 1000 */
 	const char *runtime;		/* the OCI runtime; NULL: berth-runtime */
 	const char *shim;		/* NULL: berth-shim */
+	const char *init_path;		/* docker run --init's binary; NULL: look for one */
 };
 
 struct berth_engine {

@@ -16,6 +16,7 @@
 #include "container_spec.h"
 #include "engine_containers_internal.h"
 #include "file.h"
+#include "health_config.h"
 #include "json.h"
 #include "volumes.h"
 
@@ -66,6 +67,12 @@ static json_t *merge_config(json_t *image_config, json_t *request)
 	json_object_update(labels, json_object_get(image_config, "Labels"));
 	json_object_update(labels, json_object_get(request, "Labels"));
 	json_object_set_new(c, "Labels", labels);
+	json_t *health = berth_health_merge(json_object_get(image_config, "Healthcheck"),
+					    json_object_get(request, "Healthcheck"));
+	if (health)
+		json_object_set_new(c, "Healthcheck", health);
+	else
+		json_object_del(c, "Healthcheck");
 	/* the image's ports and volumes, and the request's besides */
 	static const char *const objects[] = { "ExposedPorts", "Volumes", NULL };
 	for (const char *const *k = objects; *k; k++) {
@@ -226,7 +233,9 @@ int berth_engine_container_create(struct berth_engine *e, const char *name, json
 	if (name && *name && !berth_container_name_valid(name))
 		return berth_error_set(err, EINVAL, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
 				       name);
-	int r = berth_engine_image_lookup(e, image, c.image_id, err);
+	int r = berth_health_validate(json_object_get(body, "Healthcheck"), err);
+	if (r == 0)
+		r = berth_engine_image_lookup(e, image, c.image_id, err);
 	if (r == 0)
 		r = berth_engine_image_config(e, c.image_id, &image_config, err);
 	if (r == 0)
@@ -249,6 +258,9 @@ int berth_engine_container_create(struct berth_engine *e, const char *name, json
 	if (r == 0)
 		r = check_spec(c.id, c.config, c.host_config, err);
 	pthread_mutex_lock(&cs->lock);
+	const char *init;
+	if (r == 0 && json_is_true(json_object_get(c.host_config, "Init")))
+		r = container_init_path(e, &init, err);
 	if (r == 0 && name && *name)
 		snprintf(c.name, sizeof(c.name), "%s", name[0] == '/' ? name + 1 : name);
 	else if (r == 0)

@@ -104,14 +104,14 @@ int berth_engine_exec_create(struct berth_engine *e, const char *what, json_t *b
 	return r;
 }
 
-/* The container's process with the exec's changes. */
-static int exec_process(struct berth_engine *e, const struct exec_record *x, json_t **ret, struct berth_error *err)
+int exec_process(struct berth_engine *e, const char *container, json_t *req, bool tty, json_t **ret,
+		 struct berth_error *err)
 {
 	char dir[4096], rootfs[4200];
 	_cleanup_free_ char *text = NULL;
 	_cleanup_json_ json_t *config = NULL;
 	size_t len;
-	container_dir(e, x->container, dir);
+	container_dir(e, container, dir);
 	_cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return berth_error_sys(err, errno, "open %s", dir);
@@ -121,10 +121,10 @@ static int exec_process(struct berth_engine *e, const struct exec_record *x, jso
 	if (r < 0)
 		return r;
 	json_t *p = json_deep_copy(json_object_get(config, "process"));
-	json_t *req = x->request, *v;
+	json_t *v;
 	size_t i;
 	json_object_set(p, "args", json_object_get(req, "Cmd"));
-	json_object_set_new(p, "terminal", json_boolean(x->tty));
+	json_object_set_new(p, "terminal", json_boolean(tty));
 	json_t *env = json_object_get(p, "env");
 	json_array_foreach(json_object_get(req, "Env"), i, v) json_array_append(env, v);
 	const char *cwd = json_string_value(json_object_get(req, "WorkingDir"));
@@ -159,11 +159,29 @@ static int exec_process(struct berth_engine *e, const struct exec_record *x, jso
 	return 0;
 }
 
+int exec_launch(struct berth_engine *e, const char *container, const char *exec_id, json_t *process, bool tty,
+		bool in, struct berth_error *err)
+{
+	char state[4096], name[100], path[4200], request[4400], reply[256];
+	container_state_dir(e, container, state);
+	snprintf(name, sizeof(name), "exec-%s.json", exec_id);
+	snprintf(path, sizeof(path), "%s/%s", state, name);
+	_cleanup_free_ char *text = json_dumps(process, JSON_COMPACT);
+	_cleanup_close_ int dirfd = open(state, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r = !text	   ? berth_error_sys(err, ENOMEM, "exec %s", exec_id)
+		: dirfd < 0 ? berth_error_sys(err, errno, "open %s", state)
+			    : berth_write_file_atomic(dirfd, name, text, strlen(text), 0600, 0, err);
+	if (r < 0)
+		return r;
+	snprintf(request, sizeof(request), "exec %s %s%s%s", exec_id, path, tty ? " tty" : "", in ? " stdin" : "");
+	return berth_shim_request(state, request, 30000, reply, sizeof(reply), err);
+}
+
 int berth_engine_exec_start(struct berth_engine *e, const char *exec_id, bool detach, int *ret_fd, bool *ret_tty,
 			    bool *ret_stdin, struct berth_error *err)
 {
 	struct engine_containers *cs = e->containers;
-	char state[4096], path[4200], request[4400], reply[256], header[64];
+	char state[4096], path[4200], header[64];
 	_cleanup_json_ json_t *process = NULL;
 	pthread_mutex_lock(&cs->lock);
 	struct exec_record *x = exec_find(cs, exec_id);
@@ -171,24 +189,11 @@ int berth_engine_exec_start(struct berth_engine *e, const char *exec_id, bool de
 	if (r == 0 && x->started)
 		r = berth_error_set(err, EBUSY, "Error: Exec command %s is already running", exec_id);
 	if (r == 0)
-		r = exec_process(e, x, &process, err);
+		r = exec_process(e, x->container, x->request, x->tty, &process, err);
+	if (r == 0)
+		r = exec_launch(e, x->container, x->id, process, x->tty, x->in && !detach, err);
 	if (r == 0) {
 		container_state_dir(e, x->container, state);
-		snprintf(path, sizeof(path), "%s/exec-%s.json", state, x->id);
-		_cleanup_free_ char *text = json_dumps(process, JSON_COMPACT);
-		_cleanup_close_ int dirfd = open(state, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		char name[100];
-		snprintf(name, sizeof(name), "exec-%s.json", x->id);
-		r = !text ? berth_error_sys(err, ENOMEM, "exec %s", exec_id)
-		    : dirfd < 0 ? berth_error_sys(err, errno, "open %s", state)
-				: berth_write_file_atomic(dirfd, name, text, strlen(text), 0600, 0, err);
-	}
-	if (r == 0) {
-		snprintf(request, sizeof(request), "exec %s %s%s%s", x->id, path, x->tty ? " tty" : "",
-			 x->in && !detach ? " stdin" : "");
-		r = berth_shim_request(state, request, 30000, reply, sizeof(reply), err);
-	}
-	if (r == 0) {
 		x->started = true;
 		*ret_tty = x->tty;
 		*ret_stdin = x->in;

@@ -10,7 +10,7 @@
 #include "engine_containers_internal.h"
 #include "json.h"
 
-static int64_t parse_time(const char *s)
+int64_t parse_time(const char *s)
 {
 	struct tm tm = { 0 };
 	long long nsec = 0;
@@ -51,6 +51,13 @@ static void human_duration(int64_t seconds, char out[64])
 		snprintf(out, 64, "%lld years", (long long) hours / 24 / 365);
 }
 
+/* "none" for a container without a healthcheck, as dockerd's view. */
+static const char *health_status(const struct berth_container_record *c)
+{
+	const char *h = json_string_value(json_object_get(json_object_get(c->state, "Health"), "Status"));
+	return h ? h : "none";
+}
+
 static void status_text(const struct berth_container_record *c, char out[128])
 {
 	json_t *st = c->state;
@@ -59,7 +66,14 @@ static void status_text(const struct berth_container_record *c, char out[128])
 	int64_t now = now_nano();
 	if (status && strcmp(status, "running") == 0) {
 		human_duration((now - parse_time(json_string_value(json_object_get(st, "StartedAt")))) / 1000000000, d);
-		snprintf(out, 128, "Up %s%s", d, json_is_true(json_object_get(st, "Paused")) ? " (Paused)" : "");
+		const char *health = json_string_value(json_object_get(json_object_get(st, "Health"), "Status"));
+		bool starting = health && strcmp(health, "starting") == 0;
+		if (json_is_true(json_object_get(st, "Paused")))
+			snprintf(out, 128, "Up %s (Paused)", d);
+		else if (health)
+			snprintf(out, 128, "Up %s (%s%s)", d, starting ? "health: " : "", health);
+		else
+			snprintf(out, 128, "Up %s", d);
 	} else if (status && strcmp(status, "exited") == 0) {
 		human_duration((now - parse_time(json_string_value(json_object_get(st, "FinishedAt")))) / 1000000000, d);
 		snprintf(out, 128, "Exited (%lld) %s ago", (long long) json_integer_value(json_object_get(st, "ExitCode")), d);
@@ -181,10 +195,16 @@ json_t *container_list_json(const struct berth_container_record *c)
 				json_string_value(json_object_get(c->state, "Status")), "Status", status, "HostConfig",
 				"NetworkMode", net ? net : "bridge", "NetworkSettings", "Networks", "Mounts");
 	free(command);
+	json_t *health = json_object_get(c->state, "Health");
+	if (row)
+		json_object_set_new(row, "Health",
+				    json_pack("{s:s, s:I}", "Status", health_status(c), "FailingStreak",
+					      (json_int_t) json_integer_value(json_object_get(health, "FailingStreak"))));
 	return row;
 }
 
 /* ---- the engine's calls ---- */
+
 
 int berth_engine_container_inspect(struct berth_engine *e, const char *what, json_t **ret, struct berth_error *err)
 {
@@ -246,9 +266,26 @@ static bool match_exited(const char *v, const struct berth_container_record *c)
 	       atoll(v) == json_integer_value(json_object_get(c->state, "ExitCode"));
 }
 
+static bool match_health(const char *v, const struct berth_container_record *c)
+{
+	return v && strcmp(v, health_status(c)) == 0;
+}
+
 static int check_filters(json_t *filters, struct berth_error *err)
 {
-	static const char *const known[] = { "id", "name", "label", "status", "ancestor", "exited", NULL };
+	static const char *const known[] = { "id", "name", "label", "status", "ancestor", "exited", "health", NULL };
+	static const char *const healths[] = { "starting", "healthy", "unhealthy", "none", NULL };
+	size_t i;
+	json_t *h;
+	json_array_foreach(json_object_get(filters, "health"), i, h)
+	{
+		const char *const *k = healths;
+		while (*k && strcmp(*k, json_string_value(h) ? json_string_value(h) : "") != 0)
+			k++;
+		if (!*k)
+			return berth_error_set(err, EINVAL, "Unrecognised filter value for health: %s",
+					       json_string_value(h) ? json_string_value(h) : "");
+	}
 	const char *key;
 	json_t *v;
 	json_object_foreach(filters, key, v)
@@ -284,7 +321,8 @@ int berth_engine_container_list(struct berth_engine *e, bool all, int limit, jso
 		    !any_matches(json_object_get(filters, "name"), match_name, c) ||
 		    !any_matches(json_object_get(filters, "status"), match_status, c) ||
 		    !any_matches(json_object_get(filters, "ancestor"), match_ancestor, c) ||
-		    !any_matches(json_object_get(filters, "exited"), match_exited, c))
+		    !any_matches(json_object_get(filters, "exited"), match_exited, c) ||
+		    !any_matches(json_object_get(filters, "health"), match_health, c))
 			continue;
 		size_t j;
 		json_t *l;

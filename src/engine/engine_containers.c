@@ -163,6 +163,7 @@ void record_exit(struct berth_engine *e, const char *id, int code, int64_t when,
 		json_object_set_new(st, "Error", json_string(error));
 	if (berth_containers_set_state(e->db, id, st, &err) < 0)
 		berth_warn("record the exit of %s: %s", id, err.msg);
+	health_unwatch(e, id);
 	container_dir(e, id, dir);
 	if (berth_container_rootfs_unmount(dir, &err) < 0)
 		berth_warn("container %s: %s", id, err.msg);
@@ -348,7 +349,10 @@ static int write_bundle(struct berth_engine *e, const struct berth_container_rec
 	json_t *v;
 	json_array_foreach(group_add, i, v) if (n < 64 && json_is_string(v)) groups[n++] = json_string_value(v);
 	_cleanup_exec_user_ struct berth_exec_user u = { 0 };
+	const char *init = NULL;
 	int r = berth_userdb_resolve_in_root(rootfd, rootfs, user ? user : "", groups, &u, err);
+	if (r == 0 && json_is_true(json_object_get(c->host_config, "Init")))
+		r = container_init_path(e, &init, err);
 	if (r < 0)
 		return r;
 	struct berth_container_spec_input in = {
@@ -363,6 +367,7 @@ static int write_bundle(struct berth_engine *e, const struct berth_container_rec
 		.cgroup_parent = "/berth",
 		.seccomp_default = cs->seccomp_default,
 		.user = &u,
+		.init_path = init,
 		.volume_path = berth_engine_volume_path_cb,
 		.volume_ctx = e,
 	};
@@ -592,6 +597,7 @@ int container_start_locked(struct berth_engine *e, struct berth_container_record
 	json_object_set_new(c->state, "ExitCode", json_integer(0));
 	json_object_set_new(c->state, "Error", json_string(""));
 	json_object_set_new(c->state, "StartedAt", json_string(started));
+	health_container_started(e, c);
 	struct live_container *l = live_get(e->containers, c->id);
 	if (l) {
 		l->stopped_by_user = false;

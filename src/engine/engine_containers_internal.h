@@ -44,11 +44,33 @@ struct engine_containers {
 	int monitors; /* monitor threads still running */
 	struct exec_record *execs; /* engine_container_exec.c */
 	int n_execs;
+	struct engine_health *health; /* engine_health.c; NULL until a container has a healthcheck */
+	char *init_given, *init_path; /* berthd --init-path; the init found (init_binary.h) */
 };
 
 /* Exec records go with their container, and at close. */
 void exec_forget_container(struct engine_containers *cs, const char *container);
 void exec_forget_all(struct engine_containers *cs);
+
+/* The container's process (from its config.json) with an exec request's
+ * changes (Cmd, Env, WorkingDir, User, Privileged). */
+int exec_process(struct berth_engine *e, const char *container, json_t *request, bool tty, json_t **ret,
+		 struct berth_error *err);
+/* Write the process file and have the shim run it as exec_id (its stdio on
+ * EXEC_ROOT/containers/ID/exec-EXECID.sock). */
+int exec_launch(struct berth_engine *e, const char *container, const char *exec_id, json_t *process, bool tty,
+		bool in, struct berth_error *err);
+
+/* engine_health.c: the container (under cs->lock) was started (State.Health
+ * reset to starting), re-adopted (kept), or stopped; close at shutdown. */
+void health_container_started(struct berth_engine *e, struct berth_container_record *c);
+void health_watch(struct berth_engine *e, const struct berth_container_record *c);
+void health_unwatch(struct berth_engine *e, const char *id);
+void health_close(struct berth_engine *e);
+
+/* The static init for HostConfig.Init (under cs->lock): found on first
+ * use, or the reason there is none. */
+int container_init_path(struct berth_engine *e, const char **ret, struct berth_error *err);
 
 /* ROOT/containers/ID and EXEC_ROOT/containers/ID */
 void container_dir(struct berth_engine *e, const char *id, char out[4096]);
@@ -79,6 +101,8 @@ bool restart_policy_applies(json_t *host_config, int code, int restarts);
 
 /* RFC 3339 with nanoseconds, UTC; docker's zero time for 0. */
 void format_time(int64_t nano, char out[64]);
+/* Back to nanoseconds since the epoch (0 for the zero time). */
+int64_t parse_time(const char *s);
 int64_t now_nano(void);
 
 /* State documents as docker shows them. */

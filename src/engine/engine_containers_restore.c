@@ -13,6 +13,7 @@
 #include "container_rootfs.h"
 #include "engine_containers_internal.h"
 #include "file.h"
+#include "init_binary.h"
 #include "json.h"
 #include "log.h"
 #include "shim_client.h"
@@ -43,6 +44,19 @@ static char *find_binary(const char *given, const char *build_dir, const char *n
 	return strdup(name);
 }
 
+int container_init_path(struct berth_engine *e, const char **ret, struct berth_error *err)
+{
+	struct engine_containers *cs = e->containers;
+	if (!cs->init_path) {
+		struct berth_error why = { 0 };
+		/* a request error (400), never a 404: the docker CLI would pull */
+		if (berth_init_binary_find(cs->init_given, &cs->init_path, &why) < 0)
+			return berth_error_set(err, EINVAL, "--init: %s", why.msg);
+	}
+	*ret = cs->init_path;
+	return 0;
+}
+
 /* One container recorded as running, at daemon start. */
 static void readopt(struct berth_engine *e, const struct berth_container_record *c)
 {
@@ -59,6 +73,7 @@ static void readopt(struct berth_engine *e, const struct berth_container_record 
 	    strncmp(reply, "running", 7) == 0 && berth_shim_wait_begin(state, &fd, &err) == 0 &&
 	    start_monitor(e, c->id, fd, &err) == 0) {
 		berth_debug("container %s: re-adopted its shim", c->id);
+		health_watch(e, c);
 		return;
 	}
 	/* no shim and no exit: the host rebooted, or the shim was killed */
@@ -138,6 +153,7 @@ int berth_engine_containers_open(struct berth_engine *e, const struct berth_engi
 	pthread_cond_init(&cs->changed, NULL);
 	cs->runtime = find_binary(o->runtime, "runtime-main", "berth-runtime");
 	cs->shim = find_binary(o->shim, "shim", "berth-shim");
+	cs->init_given = o->init_path ? strdup(o->init_path) : NULL;
 	snprintf(path, sizeof(path), "%s/runtime", e->exec_root);
 	cs->runtime_root = strdup(path);
 	if (!cs->runtime || !cs->shim || !cs->runtime_root)
@@ -183,6 +199,7 @@ void berth_engine_containers_close(struct berth_engine *e)
 	struct engine_containers *cs = e->containers;
 	if (!cs)
 		return;
+	health_close(e); /* its probes take cs->lock */
 	pthread_mutex_lock(&cs->lock);
 	/* wake the monitors without recording anything: the containers go on */
 	for (struct live_container *l = cs->live; l; l = l->next)
@@ -200,6 +217,8 @@ void berth_engine_containers_close(struct berth_engine *e)
 	json_decref(cs->seccomp_default);
 	free(cs->runtime);
 	free(cs->shim);
+	free(cs->init_given);
+	free(cs->init_path);
 	free(cs->runtime_root);
 	pthread_cond_destroy(&cs->changed);
 	pthread_mutex_destroy(&cs->lock);

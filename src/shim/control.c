@@ -21,6 +21,7 @@
 #include "shim.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +137,21 @@ static void do_resize(struct shim *shim, struct control_conn *conn, struct sessi
 		control_reply(shim, conn, "ok");
 }
 
+/* The exec's own process only, as dockerd kills a probe past its timeout.
+ * Its pid is still ours to signal: the shim reaps it, and has not yet. */
+static void do_kill_exec(struct shim *shim, struct control_conn *conn, struct session *s,
+			 const struct shim_request *req)
+{
+	if (s == NULL) {
+		control_reply(shim, conn, "error no exec session %s", req->exec_id);
+		return;
+	}
+	if (!s->exited && s->pid > 0 && kill(s->pid, req->signal) < 0)
+		control_reply(shim, conn, "error kill exec %s: %s", req->exec_id, strerror(errno));
+	else
+		control_reply(shim, conn, "ok");
+}
+
 static void dispatch(struct shim *shim, struct control_conn *conn)
 {
 	struct berth_error err = { 0 };
@@ -177,6 +193,9 @@ static void dispatch(struct shim *shim, struct control_conn *conn)
 			session_add_waiter(s, conn);
 		else
 			control_reply(shim, conn, "error no exec session %s", req.exec_id);
+		break;
+	case SHIM_REQUEST_KILL_EXEC:
+		do_kill_exec(shim, conn, exec_find(shim, req.exec_id), &req);
 		break;
 	case SHIM_REQUEST_STATE:
 		if (shim->container.exited)

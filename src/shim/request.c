@@ -123,6 +123,18 @@ static int parse_kill(const struct words *w, struct shim_request *req, struct be
 	return 0;
 }
 
+/* kill-exec: a health probe past its timeout (berthd's). */
+static int parse_kill_exec(const struct words *w, struct shim_request *req, struct berth_error *err)
+{
+	struct berth_error sigerr = { 0 };
+
+	if (expect_words(w, 3, 3, "kill-exec EXECID SIGNAL", err) < 0 || parse_exec_id(w->word[1], req->exec_id, err) < 0)
+		return -EINVAL;
+	if (strlen(w->word[2]) > 32 || berth_signal_parse(w->word[2], &req->signal, &sigerr) < 0)
+		return berth_error_set(err, EINVAL, "kill-exec: invalid signal \"%.32s\"", w->word[2]);
+	return 0;
+}
+
 static int parse_exec(const struct words *w, struct shim_request *req, struct berth_error *err)
 {
 	const char *path;
@@ -192,6 +204,9 @@ int shim_request_parse(const char *line, size_t len, struct shim_request *ret, s
 		r = expect_words(&w, 2, 2, "wait-exec EXECID", err);
 		if (r == 0)
 			r = parse_exec_id(w.word[1], req.exec_id, err);
+	} else if (strcmp(verb, "kill-exec") == 0) {
+		req.kind = SHIM_REQUEST_KILL_EXEC;
+		r = parse_kill_exec(&w, &req, err);
 	} else if (strcmp(verb, "state") == 0) {
 		req.kind = SHIM_REQUEST_STATE;
 		r = expect_words(&w, 1, 1, "state", err);

@@ -11,6 +11,7 @@
  *     wait
  *     exec EXECID PROCESS_JSON_PATH [tty] [stdin]
  *     wait-exec EXECID
+ *     kill-exec EXECID SIGNAL
  *     state
  * Attach header (first line on attach.sock / exec-EXECID.sock):
  *     attach [stdin] [stdout] [stderr]
@@ -44,13 +45,14 @@ enum shim_request_kind {
 	SHIM_REQUEST_WAIT,
 	SHIM_REQUEST_EXEC,
 	SHIM_REQUEST_WAIT_EXEC,
+	SHIM_REQUEST_KILL_EXEC,
 	SHIM_REQUEST_STATE,
 };
 
 struct shim_request {
 	enum shim_request_kind kind;
-	char exec_id[SHIM_EXEC_ID_MAX + 1]; /* resize-exec, exec, wait-exec */
-	int signal;                         /* kill: 1 .. SIGRTMAX */
+	char exec_id[SHIM_EXEC_ID_MAX + 1]; /* resize-exec, exec, wait-exec, kill-exec */
+	int signal;                         /* kill, kill-exec: 1 .. SIGRTMAX */
 	bool all;                           /* kill: every process of the container */
 	unsigned short rows, cols;          /* resize, resize-exec */
 	char process_path[PATH_MAX];        /* exec: absolute path of the process JSON */

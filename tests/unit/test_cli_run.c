@@ -484,6 +484,51 @@ static void test_body_errors(void **state)
 	assert_true(json_is_null(json_object_get(body, "Cmd")));
 }
 
+/* --health-*: the docker CLI's HealthConfig (omitempty fields) */
+static void health_body(const char *cmd, const char *interval, const char *retries, bool none, const char *want)
+{
+	_cleanup_(berth_run_flags_clear) struct berth_run_flags rf;
+	struct berth_error err = { 0 };
+	_cleanup_json_ json_t *body = NULL;
+	assert_int_equal(berth_run_flags_init(&rf, true), 0);
+	if (cmd)
+		assert_int_equal(berth_run_flags_set(&rf, BERTH_RF_HEALTH_CMD, cmd, &err), 0);
+	if (interval)
+		assert_int_equal(berth_run_flags_set(&rf, BERTH_RF_HEALTH_INTERVAL, interval, &err), 0);
+	if (retries)
+		assert_int_equal(berth_run_flags_set(&rf, BERTH_RF_HEALTH_RETRIES, retries, &err), 0);
+	berth_run_flags_set_bool(&rf, BERTH_RF_NO_HEALTHCHECK, none);
+	int r = berth_run_flags_body(&rf, "img", NULL, 0, &body, &err);
+	if (want && want[0] != '{') {
+		assert_int_equal(r, -EINVAL);
+		assert_string_equal(err.msg, want);
+		return;
+	}
+	assert_int_equal(r, 0);
+	if (!want)
+		assert_null(json_object_get(body, "Healthcheck"));
+	else
+		assert_json(json_object_get(body, "Healthcheck"), want);
+}
+
+static void test_health_flags(void **state)
+{
+	(void) state;
+	struct berth_error err = { 0 };
+	_cleanup_(berth_run_flags_clear) struct berth_run_flags rf;
+	health_body(NULL, NULL, NULL, false, NULL);
+	health_body("curl -f x", NULL, NULL, false, "{\"Test\":[\"CMD-SHELL\",\"curl -f x\"]}");
+	health_body(NULL, "1m30s", "4", false, "{\"Interval\":90000000000,\"Retries\":4}");
+	health_body("", "0s", "0", false, NULL); /* zero values are "not given" */
+	health_body(NULL, NULL, NULL, true, "{\"Test\":[\"NONE\"]}");
+	health_body(NULL, NULL, "2", true, "--no-healthcheck conflicts with --health-* options");
+	health_body(NULL, "-1s", NULL, false, "--health-interval cannot be negative");
+	health_body(NULL, NULL, "-2", false, "--health-retries cannot be negative");
+	assert_int_equal(berth_run_flags_init(&rf, true), 0);
+	assert_int_equal(berth_run_flags_set(&rf, BERTH_RF_HEALTH_TIMEOUT, "x", &err), -EINVAL);
+	assert_string_equal(err.msg, "time: invalid duration \"x\"");
+}
+
 /* ---- stdcopy frames ---- */
 
 struct collected {
@@ -549,6 +594,7 @@ int main(void)
 		cmocka_unit_test(test_capabilities_and_security),
 		cmocka_unit_test(test_body),
 		cmocka_unit_test(test_body_errors),
+		cmocka_unit_test(test_health_flags),
 		cmocka_unit_test(test_stdframes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
