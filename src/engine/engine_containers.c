@@ -134,6 +134,16 @@ int container_runtime(struct berth_engine *e, const char *verb, const char *id, 
 	return berth_run_command(strcmp(verb, "ps") == 0 ? argv_ps : argv, out, err);
 }
 
+void container_runtime_delete(struct berth_engine *e, const char *id)
+{
+	struct engine_containers *cs = e->containers;
+	char *argv[] = { cs->runtime, (char *) "--root", cs->runtime_root, (char *) "delete", (char *) "--force",
+			 (char *) id, NULL };
+	struct berth_error ignored = { 0 };
+	/* "does not exist" is the usual answer: the shim deleted it */
+	berth_run_command(argv, NULL, &ignored);
+}
+
 static bool record_running(const struct berth_container_record *c)
 {
 	return json_is_true(json_object_get(c->state, "Running"));
@@ -274,7 +284,11 @@ static void *monitor(void *arg)
 	if (!e->shutting_down) {
 		container_state_dir(e, m->id, state);
 		if (r < 0 && berth_shim_read_exit(state, "exit", &code, &when, &(struct berth_error){ 0 }) != 1) {
-			/* the shim died without recording: its container lost its stdio */
+			/* The shim died without recording: nobody reads the
+			 * container's output or reaps it any more, and nothing
+			 * would ever delete it from the runtime.  As containerd
+			 * does for a dead shim: kill and delete it, exit 137. */
+			container_runtime_delete(e, m->id);
 			code = 137;
 			record_exit(e, m->id, code, 0, "the container's shim exited unexpectedly");
 		} else {

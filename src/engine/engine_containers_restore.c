@@ -60,7 +60,9 @@ static void readopt(struct berth_engine *e, const struct berth_container_record 
 		berth_debug("container %s: re-adopted its shim", c->id);
 		return;
 	}
-	/* no shim and no exit: the host rebooted, or the shim was killed */
+	/* no shim and no exit: the host rebooted, or the shim was killed and
+	 * the container may still run, unreaped and unread: kill it */
+	container_runtime_delete(e, c->id);
 	record_exit(e, c->id, 255, 0, "the container's shim was gone when berthd started");
 	/* as dockerd at boot: always and unless-stopped containers come back */
 	const char *policy = json_string_value(json_object_get(json_object_get(c->host_config, "RestartPolicy"), "Name"));
