@@ -26,6 +26,9 @@
 #include "volumes.h"
 
 #define DEFAULT_STOP_TIMEOUT 10
+/* the shim's linger after an exit (3 s at most for clients still busy) and
+ * its runtime delete */
+#define SHIM_GONE_TIMEOUT_MS 5000
 #define SECCOMP_DEFAULT_PROFILE "/usr/share/containers/seccomp.json"
 
 int64_t now_nano(void)
@@ -798,6 +801,11 @@ static int remove_locked(struct berth_engine *e, struct berth_container_record *
 	if ((r = berth_container_rootfs_unmount(dir, err)) < 0)
 		return r;
 	struct berth_error ignored = { 0 };
+	/* After the exit the shim still runs the runtime's delete, which
+	 * writes STATE/runtime.log: removing the directory under it could
+	 * fail (a file made between the walk and the rmdir) and leak it. */
+	if (berth_shim_wait_gone(state, SHIM_GONE_TIMEOUT_MS) < 0)
+		berth_warn("container %s: its shim has not exited after %d ms", c->id, SHIM_GONE_TIMEOUT_MS);
 	berth_remove_tree_at(AT_FDCWD, state, &ignored);
 	if ((r = berth_containers_delete(e->db, c->id, err)) < 0)
 		return r;
