@@ -1,5 +1,6 @@
 /* Running containers: start through a shim, the monitors that record
  * exits, stop, kill, wait, remove, and re-adoption at daemon start. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -512,6 +513,34 @@ int berth_engine_container_attach_wait(struct berth_engine *e, struct berth_atta
 	return r;
 }
 
+/* The json-file driver's max-size as docker reads it (go-units
+ * FromHumanSize: "10m", "512k", "1.5g", "100b"; decimal multiples, an
+ * optional i and b); 0 (no limit) when it is not one. */
+static int64_t log_max_size(const char *s)
+{
+	static const char units[] = "kmgtp";
+	char *end;
+	if (!s || !*s)
+		return 0;
+	double v = strtod(s, &end);
+	if (end == s || v < 0)
+		return 0;
+	if (*end == ' ')
+		end++;
+	const char *u = *end ? strchr(units, tolower((unsigned char) *end)) : NULL;
+	if (u)
+		end++;
+	if (*end == 'i' || *end == 'I')
+		end++;
+	if (*end == 'b' || *end == 'B')
+		end++;
+	if (*end)
+		return 0;
+	for (const char *p = units; u && p <= u; p++)
+		v *= 1000;
+	return v >= 9e18 ? 0 : (int64_t) v;
+}
+
 /* Shim, wait connection, start: the container runs when this returns 0. */
 static int run_shim(struct berth_engine *e, const struct berth_container_record *c, const char *dir,
 		    const char *state, pid_t *ret_pid, struct berth_error *err)
@@ -530,7 +559,7 @@ static int run_shim(struct berth_engine *e, const struct berth_container_record 
 		.runtime = cs->runtime,
 		.runtime_root = cs->runtime_root,
 		.log_path = log_path,
-		.log_max_size = max_size ? atoll(max_size) : 0,
+		.log_max_size = log_max_size(max_size),
 		.log_max_files = max_file ? atoi(max_file) : 1,
 		.terminal = json_is_true(json_object_get(c->config, "Tty")),
 		.open_stdin = json_is_true(json_object_get(c->config, "OpenStdin")),
