@@ -1,5 +1,6 @@
 /* Running containers: start through a shim, the monitors that record
  * exits, stop, kill, wait, remove, and re-adoption at daemon start. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -26,6 +27,9 @@
 #include "volumes.h"
 
 #define DEFAULT_STOP_TIMEOUT 10
+/* the shim's linger after an exit (3 s at most for clients still busy) and
+ * its runtime delete */
+#define SHIM_GONE_TIMEOUT_MS 5000
 #define SECCOMP_DEFAULT_PROFILE "/usr/share/containers/seccomp.json"
 
 int64_t now_nano(void)
@@ -132,6 +136,16 @@ int container_runtime(struct berth_engine *e, const char *verb, const char *id, 
 	char *argv_ps[] = { cs->runtime, (char *) "--root", cs->runtime_root, (char *) "ps", (char *) "--format",
 			    (char *) "json", (char *) id, NULL };
 	return berth_run_command(strcmp(verb, "ps") == 0 ? argv_ps : argv, out, err);
+}
+
+void container_runtime_delete(struct berth_engine *e, const char *id)
+{
+	struct engine_containers *cs = e->containers;
+	char *argv[] = { cs->runtime, (char *) "--root", cs->runtime_root, (char *) "delete", (char *) "--force",
+			 (char *) id, NULL };
+	struct berth_error ignored = { 0 };
+	/* "does not exist" is the usual answer: the shim deleted it */
+	berth_run_command(argv, NULL, &ignored);
 }
 
 static bool record_running(const struct berth_container_record *c)
@@ -276,7 +290,11 @@ static void *monitor(void *arg)
 	if (!e->shutting_down) {
 		container_state_dir(e, m->id, state);
 		if (r < 0 && berth_shim_read_exit(state, "exit", &code, &when, &(struct berth_error){ 0 }) != 1) {
-			/* the shim died without recording: its container lost its stdio */
+			/* The shim died without recording: nobody reads the
+			 * container's output or reaps it any more, and nothing
+			 * would ever delete it from the runtime.  As containerd
+			 * does for a dead shim: kill and delete it, exit 137. */
+			container_runtime_delete(e, m->id);
 			code = 137;
 			record_exit(e, m->id, code, 0, "the container's shim exited unexpectedly");
 		} else {
@@ -520,6 +538,34 @@ void berth_engine_container_attach_cancel(struct berth_engine *e, struct berth_a
 	free(a);
 }
 
+/* The json-file driver's max-size as docker reads it (go-units
+ * FromHumanSize: "10m", "512k", "1.5g", "100b"; decimal multiples, an
+ * optional i and b); 0 (no limit) when it is not one. */
+static int64_t log_max_size(const char *s)
+{
+	static const char units[] = "kmgtp";
+	char *end;
+	if (!s || !*s)
+		return 0;
+	double v = strtod(s, &end);
+	if (end == s || v < 0)
+		return 0;
+	if (*end == ' ')
+		end++;
+	const char *u = *end ? strchr(units, tolower((unsigned char) *end)) : NULL;
+	if (u)
+		end++;
+	if (*end == 'i' || *end == 'I')
+		end++;
+	if (*end == 'b' || *end == 'B')
+		end++;
+	if (*end)
+		return 0;
+	for (const char *p = units; u && p <= u; p++)
+		v *= 1000;
+	return v >= 9e18 ? 0 : (int64_t) v;
+}
+
 /* Shim, wait connection, start: the container runs when this returns 0. */
 static int run_shim(struct berth_engine *e, const struct berth_container_record *c, const char *dir,
 		    const char *state, pid_t *ret_pid, struct berth_error *err)
@@ -538,7 +584,7 @@ static int run_shim(struct berth_engine *e, const struct berth_container_record 
 		.runtime = cs->runtime,
 		.runtime_root = cs->runtime_root,
 		.log_path = log_path,
-		.log_max_size = max_size ? atoll(max_size) : 0,
+		.log_max_size = log_max_size(max_size),
 		.log_max_files = max_file ? atoi(max_file) : 1,
 		.terminal = json_is_true(json_object_get(c->config, "Tty")),
 		.open_stdin = json_is_true(json_object_get(c->config, "OpenStdin")),
@@ -816,6 +862,11 @@ static int remove_locked(struct berth_engine *e, struct berth_container_record *
 	if ((r = berth_container_rootfs_unmount(dir, err)) < 0)
 		return r;
 	struct berth_error ignored = { 0 };
+	/* After the exit the shim still runs the runtime's delete, which
+	 * writes STATE/runtime.log: removing the directory under it could
+	 * fail (a file made between the walk and the rmdir) and leak it. */
+	if (berth_shim_wait_gone(state, SHIM_GONE_TIMEOUT_MS) < 0)
+		berth_warn("container %s: its shim has not exited after %d ms", c->id, SHIM_GONE_TIMEOUT_MS);
 	berth_remove_tree_at(AT_FDCWD, state, &ignored);
 	if ((r = berth_containers_delete(e->db, c->id, err)) < 0)
 		return r;

@@ -92,6 +92,10 @@ int container_resolve(struct berth_engine *e, const char *what, struct berth_con
 /* The OCI runtime's VERB on the container (pause, resume; ps with
  * --format json), run by berthd itself; *out (may be NULL) its stdout. */
 int container_runtime(struct berth_engine *e, const char *verb, const char *id, char **out, struct berth_error *err);
+/* The OCI runtime's `delete --force` of the container: whatever of it still
+ * runs is killed, the runtime's state and cgroup go; errors are ignored
+ * (for a container the runtime no longer knows there is nothing to do). */
+void container_runtime_delete(struct berth_engine *e, const char *id);
 
 /* Start a container (under lock): the record's state is updated. */
 int container_start_locked(struct berth_engine *e, struct berth_container_record *c, struct berth_error *err);

@@ -76,7 +76,9 @@ static void readopt(struct berth_engine *e, const struct berth_container_record 
 		health_watch(e, c);
 		return;
 	}
-	/* no shim and no exit: the host rebooted, or the shim was killed */
+	/* no shim and no exit: the host rebooted, or the shim was killed and
+	 * the container may still run, unreaped and unread: kill it */
+	container_runtime_delete(e, c->id);
 	record_exit(e, c->id, 255, 0, "the container's shim was gone when berthd started");
 	/* as dockerd at boot: always and unless-stopped containers come back */
 	const char *policy = json_string_value(json_object_get(json_object_get(c->host_config, "RestartPolicy"), "Name"));
@@ -85,6 +87,28 @@ static void readopt(struct berth_engine *e, const struct berth_container_record 
 		if (berth_containers_get(e->db, c->id, &fresh, &err) < 0 || container_start_locked(e, &fresh, &err) < 0)
 			berth_warn("restart container %s at daemon start: %s", c->id, err.msg);
 	}
+}
+
+/* A container recorded as not running whose state directory has no exit
+ * file: berthd died in the middle of its start, after the shim was spawned.
+ * The start was never acknowledged and the record says it does not run, so
+ * it must not run on unseen: kill and delete it, wait (a little) for its
+ * shim to finish, and drop the state directory, so that the container
+ * starts again or is removed as any created one. */
+static void stop_unrecorded(struct berth_engine *e, const struct berth_container_record *c)
+{
+	char state[4096];
+	struct berth_error err = { 0 };
+	int code = 0;
+	int64_t when = 0;
+	container_state_dir(e, c->id, state);
+	if (access(state, F_OK) < 0 || berth_shim_read_exit(state, "exit", &code, &when, &err) == 1)
+		return;
+	berth_warn("container %s: berthd stopped while it started; killing what it left", c->id);
+	container_runtime_delete(e, c->id);
+	if (berth_shim_wait_gone(state, 10000) < 0)
+		berth_warn("container %s: its shim did not end", c->id);
+	berth_remove_tree_at(AT_FDCWD, state, &err);
 }
 
 static int restore(struct berth_engine *e, struct berth_error *err)
@@ -102,6 +126,7 @@ static int restore(struct berth_engine *e, struct berth_error *err)
 			/* a stopped container holds no mount */
 			char dir[4096];
 			struct berth_error ignored = { 0 };
+			stop_unrecorded(e, &v[i]);
 			container_dir(e, v[i].id, dir);
 			berth_container_rootfs_unmount(dir, &ignored);
 		}

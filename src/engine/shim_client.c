@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include "cleanup.h"
 #include "fdpass.h"
 #include "file.h"
+#include "proc.h"
 
 #define SHIM_CREATE_TIMEOUT_MS 120000
 #define SHIM_SYNC_FD 3
@@ -212,4 +214,31 @@ int berth_shim_read_exit(const char *state_dir, const char *name, int *code, int
 		return berth_error_set(err, EPROTO, "%s: not \"CODE UNIX_NANOS\"", path);
 	*when_nano = when;
 	return 1;
+}
+
+int berth_shim_wait_gone(const char *state_dir, int timeout_ms)
+{
+	char path[4096];
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	struct berth_error ignored = { 0 };
+	struct stat ours, theirs;
+	snprintf(path, sizeof(path), "%s/shim.pid", state_dir);
+	if (berth_read_file_at(AT_FDCWD, path, 32, &text, &len, &ignored) < 0)
+		return 0;
+	pid_t pid = (pid_t) atoi(text);
+	if (pid <= 0)
+		return 0;
+	_cleanup_close_ int pidfd = berth_pidfd_open(pid);
+	if (pidfd < 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/cwd", (int) pid);
+	if (stat(state_dir, &ours) < 0 || stat(path, &theirs) < 0 || ours.st_dev != theirs.st_dev ||
+	    ours.st_ino != theirs.st_ino)
+		return 0;
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	int n;
+	while ((n = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR)
+		;
+	return n > 0 ? 0 : -ETIMEDOUT;
 }

@@ -49,3 +49,8 @@ int berth_shim_wait_end(int fd, int *ret_code, struct berth_error *err);
  * none yet. */
 int berth_shim_read_exit(const char *state_dir, const char *name, int *code, int64_t *when_nano,
 			 struct berth_error *err);
+
+/* Wait up to timeout_ms for the shim serving state_dir (STATE/shim.pid, and
+ * its working directory is state_dir: a recycled pid is not mistaken for
+ * it) to exit: 0 once it is gone (or there is none), -ETIMEDOUT. */
+int berth_shim_wait_gone(const char *state_dir, int timeout_ms);

@@ -16,6 +16,8 @@
 
 #define LOG_LINE_MAX (64u << 10)
 #define TAIL_MAX 100000
+/* max-file's bound (berth-shim's --log-max-files) */
+#define LOG_FILES_MAX 1000
 
 struct log_entry {
 	char *text; /* framed or raw, ready to send */
@@ -121,13 +123,10 @@ static char *next_line(struct log_stream *s)
 	return line;
 }
 
-static void load_tail(struct log_stream *s, long tail)
+/* The entries of s->f into the tail ring (the last tail_cap of them). */
+static void load_tail_from(struct log_stream *s)
 {
 	char *line;
-	s->tail_cap = (size_t) tail;
-	s->tail = s->tail_cap ? calloc(s->tail_cap, sizeof(*s->tail)) : NULL;
-	if (!s->tail)
-		s->tail_cap = 0;
 	while ((line = next_line(s))) {
 		size_t len;
 		char *out = format_entry(s, line, &len);
@@ -148,6 +147,35 @@ static void load_tail(struct log_stream *s, long tail)
 		}
 		*slot = (struct log_entry){ out, len };
 	}
+}
+
+/* The tail of the whole log: the rotated files (FILE.N ... FILE.1, oldest
+ * first, as docker's json-file reader takes them), then the live one,
+ * which s->f has open. */
+static void load_tail(struct log_stream *s, long tail)
+{
+	char path[sizeof(s->path) + 16];
+	unsigned rotated = 0;
+	s->tail_cap = (size_t) tail;
+	s->tail = s->tail_cap ? calloc(s->tail_cap, sizeof(*s->tail)) : NULL;
+	if (!s->tail)
+		s->tail_cap = 0;
+	while (rotated < LOG_FILES_MAX) {
+		snprintf(path, sizeof(path), "%s.%u", s->path, rotated + 1);
+		if (access(path, F_OK) < 0)
+			break;
+		rotated++;
+	}
+	FILE *live = s->f;
+	for (unsigned i = rotated; i >= 1; i--) {
+		snprintf(path, sizeof(path), "%s.%u", s->path, i);
+		if (!(s->f = fopen(path, "re")))
+			continue;
+		load_tail_from(s);
+		fclose(s->f);
+	}
+	s->f = live;
+	load_tail_from(s);
 }
 
 static bool still_running(struct log_stream *s)
