@@ -183,10 +183,45 @@ static bool filter_allows(json_t *filters, const char *key, const char *value)
 	return false;
 }
 
+/* dockerd's FuzzyMatch: no such filter, or a value that is the source or
+ * a prefix of it. */
+static bool filter_fuzzy(json_t *filters, const char *key, const char *source)
+{
+	json_t *list = json_object_get(filters, key);
+	if (json_array_size(list) == 0)
+		return true;
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v) {
+		const char *want = json_string_value(v);
+		if (source && want && strncmp(source, want, strlen(want)) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Every "label" filter ("key" or "key=value") among the attributes. */
+static bool labels_match(json_t *filters, json_t *attributes)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(filters, "label"), i, v) {
+		const char *want = json_string_value(v), *eq = want ? strchr(want, '=') : NULL;
+		if (!want)
+			return false;
+		char key[256];
+		snprintf(key, sizeof(key), "%.*s", (int) (eq ? (size_t) (eq - want) : strlen(want)), want);
+		const char *have = json_string_value(json_object_get(attributes, key));
+		if (!have || (eq && strcmp(have, eq + 1) != 0))
+			return false;
+	}
+	return true;
+}
+
 static bool event_selected(json_t *filters, json_t *ev)
 {
-	json_t *actor = json_object_get(ev, "Actor");
-	const char *name = json_string_value(json_object_get(json_object_get(actor, "Attributes"), "name"));
+	json_t *actor = json_object_get(ev, "Actor"), *attributes = json_object_get(actor, "Attributes");
+	const char *name = json_string_value(json_object_get(attributes, "name"));
 	const char *id = json_string_value(json_object_get(actor, "ID"));
 	if (!filter_allows(filters, "type", json_string_value(json_object_get(ev, "Type"))) ||
 	    !filter_allows(filters, "event", json_string_value(json_object_get(ev, "Action"))))
@@ -194,7 +229,13 @@ static bool event_selected(json_t *filters, json_t *ev)
 	if (json_array_size(json_object_get(filters, "image")) && !filter_allows(filters, "image", id) &&
 	    !filter_allows(filters, "image", name))
 		return false;
-	return true;
+	/* as dockerd: a container filter leaves out every event whose actor
+	 * is not that container (a volume's too) */
+	static const char *const by_actor[] = { "container", "volume" };
+	for (size_t i = 0; i < sizeof(by_actor) / sizeof(by_actor[0]); i++)
+		if (!filter_fuzzy(filters, by_actor[i], id) && !filter_fuzzy(filters, by_actor[i], name))
+			return false;
+	return labels_match(filters, attributes);
 }
 
 static json_t *events_next(void *ctx)
