@@ -144,6 +144,49 @@ int berth_engine_container_prune(struct berth_engine *e, json_t *filters, json_t
 	return 0;
 }
 
+int berth_engine_container_counts(struct berth_engine *e, struct berth_container_counts *ret, struct berth_error *err)
+{
+	struct berth_container_record *v = NULL;
+	size_t n = 0;
+	int r = berth_containers_list(e->db, &v, &n, err);
+	if (r < 0)
+		return r;
+	*ret = (struct berth_container_counts){ .total = (int) n };
+	for (size_t i = 0; i < n; i++) {
+		if (json_is_true(json_object_get(v[i].state, "Paused")))
+			ret->paused++;
+		else if (json_is_true(json_object_get(v[i].state, "Running")))
+			ret->running++;
+		else
+			ret->stopped++;
+	}
+	berth_container_records_free(v, n);
+	return 0;
+}
+
+int berth_engine_image_user(struct berth_engine *e, const char *image_id, char ret_id[65], bool *ret_running,
+			    struct berth_error *err)
+{
+	struct berth_container_record *v = NULL;
+	size_t n = 0;
+	int r = berth_containers_list(e->db, &v, &n, err);
+	if (r < 0)
+		return r;
+	int found = 0;
+	for (size_t i = 0; i < n && !(found && *ret_running); i++) {
+		if (strcmp(v[i].image_id, image_id) != 0)
+			continue;
+		bool running = json_is_true(json_object_get(v[i].state, "Running"));
+		if (!found || running) {
+			snprintf(ret_id, 65, "%s", v[i].id);
+			*ret_running = running;
+		}
+		found = 1;
+	}
+	berth_container_records_free(v, n);
+	return found;
+}
+
 /* One process of the container as `ps -ef` shows it. */
 static json_t *process_row(long pid)
 {
