@@ -175,7 +175,8 @@ def check_run(c, api, img):
     eq(out, b"inside\n/etc\n1000\nxyz\n", "inside the container")
 
     # stdin: run with stdin_open, the input through attach
-    cid = api.create_container(img, "cat", stdin_open=True, name="pyR-cat")  # StdinOnce too["Id"]
+    # stdin_open sets StdinOnce too
+    cid = api.create_container(img, "cat", stdin_open=True, name="pyR-cat")["Id"]
     cat = c.containers.get(cid)
     s = api.attach_socket(cat.id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
     cat.start()
