@@ -9,6 +9,7 @@
 #include "container_spec.h"
 #include "engine_containers_internal.h"
 #include "json.h"
+#include "volumes.h"
 
 int64_t parse_time(const char *s)
 {
@@ -101,6 +102,98 @@ static void path_args(const struct berth_container_record *c, const char **path,
 	json_decref(all);
 }
 
+/* One entry of inspect's Mounts: a bind or a named volume. */
+static json_t *mount_json(struct berth_engine *e, const char *type, const char *source, const char *dest,
+			  const char *mode, bool rw)
+{
+	bool volume = strcmp(type, "volume") == 0;
+	json_t *m = json_pack("{s:s, s:s, s:s, s:b, s:s}", "Type", type, "Destination", dest, "Mode", mode, "RW", rw,
+			      "Propagation", volume ? "" : "rprivate");
+	if (!volume) {
+		json_object_set_new(m, "Source", json_string(source));
+		return m;
+	}
+	struct berth_volume v = { 0 };
+	struct berth_error ignored = { 0 };
+	bool known = berth_volumes_get(e->volumes, source, &v, &ignored) == 0;
+	json_object_set_new(m, "Name", json_string(source));
+	json_object_set_new(m, "Source", json_string(known && v.mountpoint ? v.mountpoint : ""));
+	json_object_set_new(m, "Driver", json_string("local"));
+	berth_volume_clear(&v);
+	return m;
+}
+
+/* docker's Mounts: HostConfig.Binds ("SOURCE:DEST[:OPTIONS]", a name for
+ * a volume) and HostConfig.Mounts of type bind and volume. */
+static json_t *mounts_json(struct berth_engine *e, json_t *host_config)
+{
+	json_t *out = json_array(), *v;
+	size_t i;
+	json_array_foreach(json_object_get(host_config, "Binds"), i, v) {
+		char buf[4096], *dest, *mode;
+		const char *spec = json_string_value(v);
+		if (!spec || strlen(spec) >= sizeof(buf))
+			continue;
+		snprintf(buf, sizeof(buf), "%s", spec);
+		if (!(dest = strchr(buf, ':')))
+			continue;
+		*dest++ = '\0';
+		mode = strchr(dest, ':');
+		if (mode)
+			*mode++ = '\0';
+		bool ro = mode && (strcmp(mode, "ro") == 0 || strncmp(mode, "ro,", 3) == 0 || strstr(mode, ",ro"));
+		bool volume = buf[0] != '/';
+		/* dockerd shows a named volume's default mode as "z" */
+		json_array_append_new(out, mount_json(e, volume ? "volume" : "bind", buf, dest,
+						      mode ? mode : volume ? "z" : "", !ro));
+	}
+	json_array_foreach(json_object_get(host_config, "Mounts"), i, v) {
+		const char *type = json_string_value(json_object_get(v, "Type"));
+		const char *src = json_string_value(json_object_get(v, "Source"));
+		const char *dest = json_string_value(json_object_get(v, "Target"));
+		if (!type || !dest || (strcmp(type, "bind") != 0 && strcmp(type, "volume") != 0 && strcmp(type, "tmpfs") != 0))
+			continue;
+		/* an anonymous volume: container_volumes_anonymous_json has it, by its name */
+		if (strcmp(type, "volume") == 0 && (!src || !*src))
+			continue;
+		json_t *m = mount_json(e, type, src ? src : "", dest, "", !json_is_true(json_object_get(v, "ReadOnly")));
+		if (strcmp(type, "tmpfs") == 0)
+			json_object_set_new(m, "Propagation", json_string(""));
+		json_array_append_new(out, m);
+	}
+	return out;
+}
+
+/* What dockerd's inspect shows for HostConfig fields a create request left
+ * out (clients such as docker-py read some of them unconditionally). */
+static json_t *host_config_json(const json_t *host_config)
+{
+	json_t *hc = json_deep_copy(host_config);
+	json_t *defaults = json_pack(
+		"{s:{s:s, s:{}}, s:{s:s, s:i}, s:b, s:b, s:b, s:b, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I,"
+		" s:I, s:s, s:n, s:n, s:n, s:n, s:n, s:n, s:n, s:n, s:n, s:n}",
+		"LogConfig", "Type", "json-file", "Config", "RestartPolicy", "Name", "no", "MaximumRetryCount", 0,
+		"AutoRemove", 0, "Privileged", 0, "ReadonlyRootfs", 0, "PublishAllPorts", 0, "ShmSize",
+		(json_int_t) BERTH_DEFAULT_SHM_SIZE, "IpcMode", "private", "PidMode", "", "UTSMode", "", "UsernsMode", "",
+		"CgroupParent", "", "Memory", (json_int_t) 0, "MemorySwap", (json_int_t) 0, "NanoCpus", (json_int_t) 0,
+		"CpuShares", (json_int_t) 0, "CpuPeriod", (json_int_t) 0, "CpuQuota", (json_int_t) 0, "CpusetCpus", "",
+		"Binds", "CapAdd", "CapDrop", "Dns", "ExtraHosts", "SecurityOpt", "Ulimits", "PidsLimit",
+		"Tmpfs", "VolumesFrom");
+	if (!hc || !defaults) {
+		json_decref(defaults);
+		return hc ? hc : json_object();
+	}
+	/* the docker CLI sends these empty; dockerd fills them at create */
+	json_t *log = json_object_get(hc, "LogConfig");
+	if (json_is_object(log) && json_string_length(json_object_get(log, "Type")) == 0)
+		json_object_del(hc, "LogConfig");
+	if (json_integer_value(json_object_get(hc, "ShmSize")) <= 0)
+		json_object_del(hc, "ShmSize");
+	json_object_update_missing(hc, defaults);
+	json_decref(defaults);
+	return hc;
+}
+
 json_t *container_inspect_json(struct berth_engine *e, const struct berth_container_record *c)
 {
 	char dir[4096], file[4200], created[64];
@@ -135,7 +228,9 @@ json_t *container_inspect_json(struct berth_engine *e, const struct berth_contai
 	json_object_set_new(out, "ProcessLabel", json_string(""));
 	json_object_set_new(out, "AppArmorProfile", json_string(""));
 	json_object_set_new(out, "ExecIDs", json_null());
-	json_object_set_new(out, "HostConfig", container_public_host_config(c->host_config));
+	json_t *public_host_config = container_public_host_config(c->host_config);
+	json_object_set_new(out, "HostConfig", host_config_json(public_host_config));
+	json_decref(public_host_config);
 	json_t *graph = json_object();
 	if (!berth_snapshotter_full_trees(e->snapshots)) {
 		struct berth_image img = { 0 };
@@ -154,7 +249,7 @@ json_t *container_inspect_json(struct berth_engine *e, const struct berth_contai
 	}
 	json_object_set_new(out, "GraphDriver",
 			    json_pack("{s:o, s:s}", "Data", graph, "Name", berth_snapshotter_driver(e->snapshots)));
-	json_t *mounts = json_array();
+	json_t *mounts = mounts_json(e, c->host_config);
 	container_volumes_anonymous_json(e, c, mounts);
 	json_object_set_new(out, "Mounts", mounts);
 	json_object_set_new(out, "Config", config);
@@ -164,7 +259,7 @@ json_t *container_inspect_json(struct berth_engine *e, const struct berth_contai
 	return out;
 }
 
-json_t *container_list_json(const struct berth_container_record *c)
+json_t *container_list_json(struct berth_engine *e, const struct berth_container_record *c)
 {
 	const char *path;
 	json_t *args, *v;
@@ -188,12 +283,14 @@ json_t *container_list_json(const struct berth_container_record *c)
 	snprintf(name, sizeof(name), "/%s", c->name);
 	status_text(c, status);
 	const char *net = json_string_value(json_object_get(c->host_config, "NetworkMode"));
-	json_t *row = json_pack("{s:s, s:[s], s:s, s:s, s:s, s:I, s:[], s:O, s:s, s:s, s:{s:s}, s:{s:{}}, s:[]}", "Id",
+	json_t *mounts = mounts_json(e, c->host_config);
+	container_volumes_anonymous_json(e, c, mounts);
+	json_t *row = json_pack("{s:s, s:[s], s:s, s:s, s:s, s:I, s:[], s:O, s:s, s:s, s:{s:s}, s:{s:{}}, s:o}", "Id",
 				c->id, "Names", name, "Image", c->image ? c->image : "", "ImageID", c->image_id,
 				"Command", command ? command : "", "Created", (json_int_t) (c->created_nano / 1000000000),
 				"Ports", "Labels", json_object_get(c->config, "Labels"), "State",
 				json_string_value(json_object_get(c->state, "Status")), "Status", status, "HostConfig",
-				"NetworkMode", net ? net : "bridge", "NetworkSettings", "Networks", "Mounts");
+				"NetworkMode", net ? net : "bridge", "NetworkSettings", "Networks", "Mounts", mounts);
 	free(command);
 	json_t *health = json_object_get(c->state, "Health");
 	if (row)
@@ -329,7 +426,7 @@ int berth_engine_container_list(struct berth_engine *e, bool all, int limit, jso
 		bool labels_ok = true;
 		json_array_foreach(json_object_get(filters, "label"), j, l) labels_ok &= match_label(json_string_value(l), c);
 		if (labels_ok)
-			json_array_append_new(out, container_list_json(c));
+			json_array_append_new(out, container_list_json(e, c));
 	}
 	berth_container_records_free(v, n);
 	*ret = out;

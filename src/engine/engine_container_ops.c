@@ -82,6 +82,22 @@ static int add_size(const char *path, const struct stat *st, int flag, struct FT
 	return 0;
 }
 
+/* Each of want ("key" or "key=value") among labels (an empty want: true). */
+static bool labels_all_match(json_t *want, json_t *labels)
+{
+	size_t j;
+	json_t *l;
+	json_array_foreach(want, j, l) {
+		const char *w = json_string_value(l), *eq = w ? strchr(w, '=') : NULL;
+		char k[256];
+		snprintf(k, sizeof(k), "%.*s", eq ? (int) (eq - w) : (int) strlen(w ? w : ""), w ? w : "");
+		json_t *have = json_object_get(labels, k);
+		if (!have || (eq && strcmp(json_string_value(have), eq + 1) != 0))
+			return false;
+	}
+	return true;
+}
+
 int berth_engine_container_prune(struct berth_engine *e, json_t *filters, json_t **ret, struct berth_error *err)
 {
 	struct berth_container_record *v = NULL;
@@ -89,8 +105,10 @@ int berth_engine_container_prune(struct berth_engine *e, json_t *filters, json_t
 	int64_t reclaimed = 0;
 	const char *key;
 	json_t *val;
-	json_object_foreach(filters, key, val) if (strcmp(key, "until") != 0 && strcmp(key, "label") != 0) return
-		berth_error_set(err, EINVAL, "invalid filter '%s'", key);
+	json_object_foreach(filters, key, val) {
+		if (strcmp(key, "until") != 0 && strcmp(key, "label") != 0 && strcmp(key, "label!") != 0)
+			return berth_error_set(err, EINVAL, "invalid filter '%s'", key);
+	}
 	int r = berth_containers_list(e->db, &v, &n, err);
 	if (r < 0)
 		return r;
@@ -102,17 +120,11 @@ int berth_engine_container_prune(struct berth_engine *e, json_t *filters, json_t
 			continue;
 		if (until_s && v[i].created_nano / 1000000000 >= until_s)
 			continue;
-		size_t j;
-		json_t *l;
-		bool ok = true;
-		json_array_foreach(json_object_get(filters, "label"), j, l)
-		{
-			const char *want = json_string_value(l), *eq = want ? strchr(want, '=') : NULL;
-			char k[256];
-			snprintf(k, sizeof(k), "%.*s", eq ? (int) (eq - want) : (int) strlen(want ? want : ""), want ? want : "");
-			json_t *have = json_object_get(json_object_get(v[i].config, "Labels"), k);
-			ok &= have && (!eq || strcmp(json_string_value(have), eq + 1) == 0);
-		}
+		json_t *labels = json_object_get(v[i].config, "Labels");
+		/* as dockerd: every "label" matches, and not every "label!" */
+		bool ok = labels_all_match(json_object_get(filters, "label"), labels) &&
+			  !(json_array_size(json_object_get(filters, "label!")) &&
+			    labels_all_match(json_object_get(filters, "label!"), labels));
 		if (!ok)
 			continue;
 		char upper[4096 + 16];
@@ -130,6 +142,49 @@ int berth_engine_container_prune(struct berth_engine *e, json_t *filters, json_t
 	*ret = json_pack("{s:o, s:I}", "ContainersDeleted", json_array_size(deleted) ? deleted : (json_decref(deleted), json_null()),
 			 "SpaceReclaimed", (json_int_t) reclaimed);
 	return 0;
+}
+
+int berth_engine_container_counts(struct berth_engine *e, struct berth_container_counts *ret, struct berth_error *err)
+{
+	struct berth_container_record *v = NULL;
+	size_t n = 0;
+	int r = berth_containers_list(e->db, &v, &n, err);
+	if (r < 0)
+		return r;
+	*ret = (struct berth_container_counts){ .total = (int) n };
+	for (size_t i = 0; i < n; i++) {
+		if (json_is_true(json_object_get(v[i].state, "Paused")))
+			ret->paused++;
+		else if (json_is_true(json_object_get(v[i].state, "Running")))
+			ret->running++;
+		else
+			ret->stopped++;
+	}
+	berth_container_records_free(v, n);
+	return 0;
+}
+
+int berth_engine_image_user(struct berth_engine *e, const char *image_id, char ret_id[65], bool *ret_running,
+			    struct berth_error *err)
+{
+	struct berth_container_record *v = NULL;
+	size_t n = 0;
+	int r = berth_containers_list(e->db, &v, &n, err);
+	if (r < 0)
+		return r;
+	int found = 0;
+	for (size_t i = 0; i < n && !(found && *ret_running); i++) {
+		if (strcmp(v[i].image_id, image_id) != 0)
+			continue;
+		bool running = json_is_true(json_object_get(v[i].state, "Running"));
+		if (!found || running) {
+			snprintf(ret_id, 65, "%s", v[i].id);
+			*ret_running = running;
+		}
+		found = 1;
+	}
+	berth_container_records_free(v, n);
+	return found;
 }
 
 /* One process of the container as `ps -ef` shows it. */

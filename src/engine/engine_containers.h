@@ -106,6 +106,15 @@ int berth_engine_container_restart(struct berth_engine *e, const char *what, int
 int berth_engine_container_rename(struct berth_engine *e, const char *what, const char *name, struct berth_error *err);
 /* Every stopped container (filters until, label): {ContainersDeleted, SpaceReclaimed}. */
 int berth_engine_container_prune(struct berth_engine *e, json_t *filters, json_t **ret, struct berth_error *err);
+/* docker info's counts. */
+struct berth_container_counts {
+	int total, running, paused, stopped;
+};
+int berth_engine_container_counts(struct berth_engine *e, struct berth_container_counts *ret, struct berth_error *err);
+/* A container using image_id, a running one first: 1 with its ID and
+ * whether it runs, 0 when none does. */
+int berth_engine_image_user(struct berth_engine *e, const char *image_id, char ret_id[65], bool *ret_running,
+			    struct berth_error *err);
 /* docker top: {Titles, Processes}. */
 int berth_engine_container_top(struct berth_engine *e, const char *what, json_t **ret, struct berth_error *err);
 

@@ -134,4 +134,4 @@ json_t *container_public_host_config(json_t *host_config);
 
 /* The inspect document and the list row of a record. */
 json_t *container_inspect_json(struct berth_engine *e, const struct berth_container_record *c);
-json_t *container_list_json(const struct berth_container_record *c);
+json_t *container_list_json(struct berth_engine *e, const struct berth_container_record *c);

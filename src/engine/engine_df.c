@@ -83,7 +83,7 @@ int berth_engine_df_containers(struct berth_engine *e, json_t **ret, struct bert
 		return r;
 	json_t *out = json_array();
 	for (size_t i = 0; i < n; i++) {
-		json_t *row = container_list_json(&cs[i]);
+		json_t *row = container_list_json(e, &cs[i]);
 		struct berth_image img = { 0 };
 		struct berth_error ignored = { 0 };
 		int64_t rw = size_rw(e, cs[i].id), image = 0;

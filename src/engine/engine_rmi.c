@@ -8,6 +8,7 @@
 
 #include "cleanup.h"
 #include "engine.h"
+#include "engine_containers.h"
 #include "engine_internal.h"
 #include "json.h"
 #include "reference.h"
@@ -114,7 +115,7 @@ static void record_removed_layers(struct berth_engine *e, char **layers, json_t 
 
 /* The image goes: its remaining names (with force), its record, and then
  * what no other image needs. */
-static int delete_image(struct berth_engine *e, const struct berth_image *img, bool force, bool noprune,
+static int delete_image(struct berth_engine *e, const struct berth_image *img, bool force, bool noprune, bool in_use,
 			json_t *records, uint64_t *reclaimed, struct berth_error *err)
 {
 	size_t refs = strv_len(img->tags) + strv_len(img->digests);
@@ -129,6 +130,11 @@ static int delete_image(struct berth_engine *e, const struct berth_image *img, b
 		for (char **r = pass ? img->digests : img->tags; r && *r; r++)
 			if (untag(e, img->id, *r, true, records, err) < 0)
 				return -err->code;
+	/* A container's root is made of the image's layers, and its next
+	 * start reads the record: dockerd forgets a stopped container's image
+	 * (its layers stay with the container); berthd keeps it, nameless. */
+	if (in_use)
+		return 0;
 	int r = berth_images_delete(e->db, img->id, err);
 	if (r < 0)
 		return r;
@@ -144,6 +150,37 @@ static int delete_image(struct berth_engine *e, const struct berth_image *img, b
 	return r;
 }
 
+/* dockerd's refusals for an image a container uses (user, running or not):
+ * the last name of it without force; by ID, a running one at all, a
+ * stopped one without force. */
+static int rmi_conflict(const struct berth_image *img, const char *name, bool by_id, bool force, int used, bool running,
+			const char *user, struct berth_error *err)
+{
+	char short_id[13];
+	berth_digest_short(img->id, short_id);
+	if (!used)
+		return 0;
+	if (!by_id) {
+		if (force || !single_reference(img))
+			return 0;
+		return berth_error_set(err, EBUSY,
+				       "conflict: unable to remove repository reference \"%s\" (must force) - container %.12s "
+				       "is using its referenced image %s",
+				       name, user, short_id);
+	}
+	if (running)
+		return berth_error_set(err, EBUSY,
+				       "conflict: unable to delete %s (cannot be forced) - image is being used by running "
+				       "container %.12s",
+				       short_id, user);
+	if (!force && single_reference(img))
+		return berth_error_set(err, EBUSY,
+				       "conflict: unable to delete %s (must be forced) - image is being used by stopped "
+				       "container %.12s",
+				       short_id, user);
+	return 0;
+}
+
 int berth_engine_image_remove(struct berth_engine *e, const char *name, bool force, bool noprune, json_t **ret,
 			      struct berth_error *err)
 {
@@ -157,6 +194,14 @@ int berth_engine_image_remove(struct berth_engine *e, const char *name, bool for
 		return r;
 	const char *hex = berth_digest_hex(id);
 	bool by_id = strncmp(id, name, strlen(name)) == 0 || strncmp(hex, name, strlen(name)) == 0;
+	char user[65] = "";
+	bool running = false;
+	int used = berth_engine_image_user(e, id, user, &running, err);
+	r = used < 0 ? used : rmi_conflict(&img, name, by_id, force, used, running, user, err);
+	if (r < 0) {
+		berth_image_clear(&img);
+		return r;
+	}
 	if (!by_id) {
 		_cleanup_reference_ struct berth_reference *ref = NULL;
 		char full[BERTH_REFERENCE_MAX], repo[BERTH_REFERENCE_MAX];
@@ -183,7 +228,7 @@ int berth_engine_image_remove(struct berth_engine *e, const char *name, bool for
 		force = true; /* every name goes, as docker does for an ID */
 	}
 	if (r == 0)
-		r = delete_image(e, &img, force, noprune, records, NULL, err);
+		r = delete_image(e, &img, force, noprune, used > 0, records, NULL, err);
 	berth_image_clear(&img);
 	if (r < 0)
 		return r;
@@ -286,11 +331,18 @@ int berth_engine_image_prune(struct berth_engine *e, bool all, json_t *filters, 
 		return r;
 	json_t *deleted = json_array();
 	for (size_t i = 0; i < n && r == 0; i++) {
+		char user[65];
+		bool running = false;
 		if (!prune_selects(e, &imgs[i], all, &f))
 			continue;
+		r = berth_engine_image_user(e, imgs[i].id, user, &running, err);
+		if (r != 0) {
+			r = r < 0 ? r : 0; /* in use: dockerd's prune leaves it */
+			continue;
+		}
 		/* As docker, which removes each name in turn: every name goes,
 		 * whatever repositories they span, then the image. */
-		r = delete_image(e, &imgs[i], true, false, deleted, &reclaimed, err);
+		r = delete_image(e, &imgs[i], true, false, false, deleted, &reclaimed, err);
 	}
 	berth_images_free(imgs, n);
 	if (r < 0) {

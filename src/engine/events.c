@@ -73,6 +73,9 @@ void berth_events_publish(struct berth_events *ev, const char *type, const char 
 		return;
 	/* docker's pre-1.22 fields, which its CLI still reads for images */
 	json_object_set_new(e, "id", json_string(id));
+	json_t *image = json_object_get(attributes, "image");
+	if (strcmp(type, "container") == 0 && json_is_string(image))
+		json_object_set(e, "from", image);
 	pthread_mutex_lock(&ev->lock);
 	size_t slot = ev->next % BERTH_EVENTS_RING;
 	json_decref(ev->ring[slot]);

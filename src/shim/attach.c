@@ -86,12 +86,14 @@ static void attacher_update(struct attacher *a)
 	shim_watch_set(a->session->shim, &a->watch, events);
 }
 
-/* The client's input is over and written: StdinOnce closes the process's. */
+/* The client's input is over and written: StdinOnce closes the process's.
+ * Not a terminal's, as dockerd: a client that detaches (ctrl-p ctrl-q) or
+ * goes away leaves the shell running for the next attach. */
 static void attacher_input_done(struct attacher *a)
 {
 	struct session *s = a->session;
 
-	if (a->want_stdin && s->stdin_once && s->stdin_watch.fd >= 0) {
+	if (a->want_stdin && s->stdin_once && !s->tty && s->stdin_watch.fd >= 0) {
 		shim_info("closing the stdin of %s: its client detached (stdin once)",
 			  s->exec_id ? s->exec_id : s->shim->opt.id);
 		session_close_stdin(s);

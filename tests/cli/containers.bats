@@ -9,6 +9,7 @@
 # behaves like docker's busybox: no entrypoint, "sh" as its command.
 
 load helpers
+load ../lib/tmux
 
 setup_file() {
 	export DOCKER_CONFIG=$BATS_FILE_TMPDIR/config
@@ -34,7 +35,7 @@ setup() {
 
 teardown() {
 	local ids
-	[ -S "$BATS_TEST_TMPDIR/tmux" ] && tmux -S "$BATS_TEST_TMPDIR/tmux" kill-server 2>/dev/null
+	tm_cleanup
 	ids=$(berth ps -aq 2>/dev/null) || true
 	[ -z "$ids" ] || berth rm -f $ids >/dev/null 2>&1 || true
 	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -n "${DAEMON_LOG:-}" ]; then
@@ -267,20 +268,6 @@ there" ]
 	[ "$(berth ps -aq)" = "" ]
 }
 
-# tmux on a socket of the test's own.
-tm() { tmux -S "$BATS_TEST_TMPDIR/tmux" "$@"; }
-# screen_has TEXT: wait (5 s) until the pane shows TEXT.
-screen_has() {
-	local i=0
-	while ! tm capture-pane -p | grep -qF -- "$1"; do
-		[ $i -lt 50 ] || {
-			tm capture-pane -p >&2
-			return 1
-		}
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
 
 @test "run -it in a terminal: the window's size inside, resized, input, the exit status" {
 	command -v tmux >/dev/null || skip "tmux is not installed"

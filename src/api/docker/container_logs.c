@@ -64,6 +64,19 @@ static int64_t parse_log_time(const char *s)
 	return (int64_t) timegm(&tm) * 1000000000 + frac;
 }
 
+/* "2006-01-02T15:04:05.000000000Z"; the file's own text when it did not parse. */
+static void format_fixed_time(int64_t t, const char *when, char out[64])
+{
+	time_t secs = (time_t) (t / 1000000000);
+	struct tm tm;
+	if (t <= 0 || !gmtime_r(&secs, &tm)) {
+		snprintf(out, 64, "%s", when);
+		return;
+	}
+	size_t n = strftime(out, 64, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, 64 - n, ".%09lldZ", (long long) (t % 1000000000));
+}
+
 /* One log line -> what goes to the client (NULL: skipped). */
 static char *format_entry(struct log_stream *s, const char *line, size_t *ret_len)
 {
@@ -81,7 +94,12 @@ static char *format_entry(struct log_stream *s, const char *line, size_t *ret_le
 	if ((s->since && t < s->since) || (s->until && t > s->until))
 		return NULL;
 	size_t log_len = json_string_length(json_object_get(e, "log"));
-	size_t prefix = s->timestamps && when ? strlen(when) + 1 : 0;
+	/* dockerd's prefix has all nine digits (RFC3339NanoFixed); the file's
+	 * "time" drops trailing zeros */
+	char stamp[64] = "";
+	if (s->timestamps && when)
+		format_fixed_time(t, when, stamp);
+	size_t prefix = stamp[0] ? strlen(stamp) + 1 : 0;
 	size_t header = s->tty ? 0 : 8;
 	char *out = malloc(header + prefix + log_len);
 	if (!out)
@@ -96,7 +114,7 @@ static char *format_entry(struct log_stream *s, const char *line, size_t *ret_le
 		out[7] = (char) payload;
 	}
 	if (prefix) {
-		memcpy(out + header, when, prefix - 1);
+		memcpy(out + header, stamp, prefix - 1);
 		out[header + prefix - 1] = ' ';
 	}
 	memcpy(out + header + prefix, log, log_len);

@@ -13,6 +13,7 @@
 #include "event_filter.h"
 #include "berth-config.h"
 #include "cleanup.h"
+#include "engine_containers.h"
 #include "json.h"
 #include "log.h"
 #include "reference.h"
@@ -102,10 +103,15 @@ static enum MHD_Result info(struct api_request *req)
 	sysinfo(&si);
 	gethostname(host, sizeof(host) - 1);
 	berth_timestamp_now(now, sizeof(now));
+	struct berth_container_counts counts = { 0 };
+	struct berth_error err = { 0 };
+	if (berth_engine_container_counts(e, &counts, &err) < 0)
+		return api_reply_error(req, &err);
 	json_t *out = json_pack(
 		"{s:s, s:i, s:i, s:i, s:i, s:I, s:s, s:[[s,s]], s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:s, s:s, s:s, s:s, s:s, s:s,"
 		" s:s, s:I, s:I, s:s, s:s, s:s, s:b, s:s, s:{s:s, s:b}}",
-		"ID", "", "Containers", 0, "ContainersRunning", 0, "ContainersPaused", 0, "ContainersStopped", 0, "Images",
+		"ID", "", "Containers", counts.total, "ContainersRunning", counts.running, "ContainersPaused", counts.paused,
+		"ContainersStopped", counts.stopped, "Images",
 		(json_int_t) count_images(e), "Driver", berth_snapshotter_driver(e->snapshots), "DriverStatus", "Root Dir",
 		berth_snapshotter_root(e->snapshots), "MemoryLimit", 1, "SwapLimit", 1, "CpuCfsPeriod", 1, "CpuCfsQuota",
 		1, "CPUShares", 1, "CPUSet", 1, "PidsLimit", 1, "SystemTime", now, "LoggingDriver", "json-file",
