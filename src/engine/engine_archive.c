@@ -249,11 +249,6 @@ static int croot_open_stopped(struct berth_engine *e, const struct berth_contain
 	return 0;
 }
 
-static bool record_running(const struct berth_container_record *c)
-{
-	return json_is_true(json_object_get(c->state, "Running"));
-}
-
 static int croot_open(struct berth_engine *e, const struct berth_container_record *c, bool writable,
 		      struct croot *r, struct berth_error *err)
 {

@@ -76,7 +76,7 @@ int berth_engine_exec_create(struct berth_engine *e, const char *what, json_t *b
 	int r = berth_containers_resolve(e->db, what, id, err);
 	if (r == 0)
 		r = berth_containers_get(e->db, id, &c, err);
-	if (r == 0 && !json_is_true(json_object_get(c.state, "Running")))
+	if (r == 0 && !record_running(&c))
 		r = berth_error_set(err, EBUSY, "container %s is not running", c.id);
 	if (r == 0 && json_is_true(json_object_get(c.state, "Paused")))
 		r = berth_error_set(err, EBUSY, "container %s is paused, unpause the container before exec", c.id);

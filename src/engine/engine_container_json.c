@@ -412,7 +412,7 @@ int berth_engine_container_list(struct berth_engine *e, bool all, int limit, jso
 		all = true;
 	for (size_t i = 0; i < n && (limit <= 0 || json_array_size(out) < (size_t) limit); i++) {
 		const struct berth_container_record *c = &v[i];
-		if (!all && !json_is_true(json_object_get(c->state, "Running")))
+		if (!all && !record_running(c))
 			continue;
 		if (!any_matches(json_object_get(filters, "id"), match_id, c) ||
 		    !any_matches(json_object_get(filters, "name"), match_name, c) ||

@@ -20,7 +20,7 @@ static int set_paused(struct berth_engine *e, const char *what, bool pause, stru
 	pthread_mutex_lock(&cs->lock);
 	int r = container_resolve(e, what, &c, err);
 	bool paused = r == 0 && json_is_true(json_object_get(c.state, "Paused"));
-	if (r == 0 && !json_is_true(json_object_get(c.state, "Running")))
+	if (r == 0 && !record_running(&c))
 		r = berth_error_set(err, EBUSY, "container %s is not running", c.id);
 	else if (r == 0 && pause && paused)
 		r = berth_error_set(err, EBUSY, "container %s is already paused", c.id);
@@ -116,7 +116,7 @@ int berth_engine_container_prune(struct berth_engine *e, json_t *filters, json_t
 	int64_t until_s = until ? atoll(json_string_value(until)) : 0;
 	json_t *deleted = json_array();
 	for (size_t i = 0; i < n; i++) {
-		if (json_is_true(json_object_get(v[i].state, "Running")))
+		if (record_running(&v[i]))
 			continue;
 		if (until_s && v[i].created_nano / 1000000000 >= until_s)
 			continue;
@@ -155,7 +155,7 @@ int berth_engine_container_counts(struct berth_engine *e, struct berth_container
 	for (size_t i = 0; i < n; i++) {
 		if (json_is_true(json_object_get(v[i].state, "Paused")))
 			ret->paused++;
-		else if (json_is_true(json_object_get(v[i].state, "Running")))
+		else if (record_running(&v[i]))
 			ret->running++;
 		else
 			ret->stopped++;
@@ -176,7 +176,7 @@ int berth_engine_image_user(struct berth_engine *e, const char *image_id, char r
 	for (size_t i = 0; i < n && !(found && *ret_running); i++) {
 		if (strcmp(v[i].image_id, image_id) != 0)
 			continue;
-		bool running = json_is_true(json_object_get(v[i].state, "Running"));
+		bool running = record_running(&v[i]);
 		if (!found || running) {
 			snprintf(ret_id, 65, "%s", v[i].id);
 			*ret_running = running;
@@ -234,7 +234,7 @@ int berth_engine_container_top(struct berth_engine *e, const char *what, json_t 
 	_cleanup_free_ char *out = NULL;
 	_cleanup_json_ json_t *pids = NULL;
 	int r = container_resolve(e, what, &c, err);
-	if (r == 0 && !json_is_true(json_object_get(c.state, "Running")))
+	if (r == 0 && !record_running(&c))
 		r = berth_error_set(err, EBUSY, "container %s is not running", c.id);
 	if (r == 0)
 		r = container_runtime(e, "ps", c.id, &out, err);

@@ -82,7 +82,7 @@ int berth_engine_container_stats(struct berth_engine *e, const char *what, json_
 	int r = container_resolve(e, what, &c, err);
 	if (r < 0)
 		return r;
-	if (!json_is_true(json_object_get(c.state, "Running"))) {
+	if (!record_running(&c)) {
 		char name[BERTH_CONTAINER_NAME_MAX + 2];
 		snprintf(name, sizeof(name), "/%s", c.name);
 		*ret = berth_stats_zero(name, c.id);

@@ -239,7 +239,7 @@ int berth_engine_container_update(struct berth_engine *e, const char *what, json
 		hc = json_deep_copy(c.host_config ? c.host_config : json_object());
 		r = hc ? merge(hc, body, c.id, warnings, err) : berth_error_sys(err, ENOMEM, "update %s", c.id);
 	}
-	if (r == 0 && json_is_true(json_object_get(c.state, "Running")))
+	if (r == 0 && record_running(&c))
 		r = apply(e, c.id, hc, err);
 	if (r == 0)
 		r = berth_containers_set_host_config(e->db, c.id, hc, err);

@@ -80,6 +80,12 @@ void container_state_dir(struct berth_engine *e, const char *id, char out[4096])
 struct live_container *live_get(struct engine_containers *cs, const char *id);
 
 struct live_container *live_find(struct engine_containers *cs, const char *id);
+/* Free a removed container's entry once nobody waits on it (under lock). */
+void live_release(struct engine_containers *cs, struct live_container *l);
+bool record_running(const struct berth_container_record *c);
+/* docker rm (under lock); volumes: its anonymous volumes too. */
+int container_remove_locked(struct berth_engine *e, struct berth_container_record *c, bool force, bool volumes,
+			    struct berth_error *err);
 
 /* An exit, recorded (under lock): State, waiters, rootfs, die event. */
 void record_exit(struct berth_engine *e, const char *id, int code, int64_t when, const char *error);

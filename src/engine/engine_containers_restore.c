@@ -120,7 +120,7 @@ static int restore(struct berth_engine *e, struct berth_error *err)
 		return r;
 	pthread_mutex_lock(&e->containers->lock);
 	for (size_t i = 0; i < n; i++) {
-		if (json_is_true(json_object_get(v[i].state, "Running"))) {
+		if (record_running(&v[i])) {
 			readopt(e, &v[i]);
 		} else {
 			/* a stopped container holds no mount */
@@ -266,7 +266,7 @@ int berth_engine_container_io(struct berth_engine *e, const char *what, struct b
 	container_dir(e, id, dir);
 	container_state_dir(e, id, state);
 	snprintf(ret->log_path, sizeof(ret->log_path), "%s/%s-json.log", dir, id);
-	ret->running = json_is_true(json_object_get(c.state, "Running"));
+	ret->running = record_running(&c);
 	ret->tty = json_is_true(json_object_get(c.config, "Tty"));
 	if (ret->running)
 		snprintf(ret->attach_socket, sizeof(ret->attach_socket), "%s/attach.sock", state);

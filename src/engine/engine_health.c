@@ -232,7 +232,7 @@ static bool probe_record(struct berth_engine *e, struct health_entry *x, const s
 	pthread_mutex_unlock(&h->lock);
 	if (stopped || berth_containers_get(e->db, x->id, &c, &err) < 0)
 		return false;
-	if (!json_is_true(json_object_get(c.state, "Running")))
+	if (!record_running(&c))
 		return false;
 	json_t *health = json_object_get(c.state, "Health");
 	if (!json_is_object(health)) {
@@ -267,7 +267,7 @@ static void *probe_thread(void *arg)
 	bool run = false, keep = true;
 
 	pthread_mutex_lock(&cs->lock);
-	if (berth_containers_get(e->db, x->id, &c, &err) == 0 && json_is_true(json_object_get(c.state, "Running")))
+	if (berth_containers_get(e->db, x->id, &c, &err) == 0 && record_running(&c))
 		run = !json_is_true(json_object_get(c.state, "Paused")); /* as dockerd: no probe while paused */
 	else
 		keep = false;
