@@ -12,15 +12,12 @@
 #include <strings.h>
 
 #include "cleanup.h"
+#include "dockerfile_words.h"
 #include "signals.h"
 
 /* Everything the substitutions may produce, all instructions together: the
  * whole image config is bounded by 8 MiB when it is read back. */
 #define MAX_OUTPUT (4u << 20)
-/* ${a:-${b:-${c}}}: nesting of substitution words. */
-#define MAX_NESTING 16
-/* Words of one instruction. */
-#define MAX_WORDS 65536
 
 struct ctx {
 	json_t *config;
@@ -30,307 +27,22 @@ struct ctx {
 	size_t ports;  /* ports EXPOSE named so far, ranges expanded */
 };
 
-/* ---- a bounded growable string ---- */
-
-struct buf {
-	char *s;
-	size_t len, cap;
-};
-
-static void buf_free(struct buf *b)
-{
-	free(b->s);
-	*b = (struct buf){ 0 };
-}
-
-static int buf_put(struct buf *b, const char *s, size_t n, struct berth_error *err)
-{
-	if (b->len + n > BERTH_IMPORT_CHANGES_MAX_WORD)
-		return berth_error_set(err, E2BIG, "a word longer than %u bytes", BERTH_IMPORT_CHANGES_MAX_WORD);
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *grown = realloc(b->s, cap);
-		if (!grown)
-			return berth_error_sys(err, ENOMEM, "parse changes");
-		b->s = grown;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-	return 0;
-}
-
-static int buf_putc(struct buf *b, char c, struct berth_error *err)
-{
-	return buf_put(b, &c, 1, err);
-}
-
-/* An empty word is "" rather than NULL. */
-static const char *buf_str(const struct buf *b)
-{
-	return b->s ? b->s : "";
-}
-
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-static const char *skip_space(const char *s)
-{
-	while (*s && is_space(*s))
-		s++;
-	return s;
-}
-
-/* ---- words: split as the Dockerfile lexer splits, quotes kept ---- */
-
-struct words {
-	char **v;
-	size_t n;
-};
-
-static void words_free(struct words *w)
-{
-	for (size_t i = 0; i < w->n; i++)
-		free(w->v[i]);
-	free(w->v);
-	*w = (struct words){ 0 };
-}
-
-/* The end of the raw word at s: whitespace outside quotes ends it. */
-static const char *raw_word_end(const char *s, struct berth_error *err)
-{
-	char quote = 0;
-	for (; *s; s++) {
-		if (quote) {
-			if (*s == quote)
-				quote = 0;
-			else if (quote == '"' && *s == '\\' && s[1])
-				s++;
-		} else if (is_space(*s)) {
-			return s;
-		} else if (*s == '\'' || *s == '"') {
-			quote = *s;
-		} else if (*s == '\\' && s[1]) {
-			s++;
-		}
-	}
-	if (quote) {
-		berth_error_set(err, EINVAL, "unexpected end of statement while looking for matching %s",
-				quote == '"' ? "double-quote" : "single-quote");
-		return NULL;
-	}
-	return s;
-}
-
-static int split_raw(const char *text, struct words *ret, struct berth_error *err)
-{
-	struct words w = { 0 };
-	size_t cap = 0;
-	const char *s = skip_space(text);
-	while (*s) {
-		const char *end = raw_word_end(s, err);
-		if (!end) {
-			words_free(&w);
-			return -EINVAL;
-		}
-		if (w.n == MAX_WORDS) {
-			words_free(&w);
-			return berth_error_set(err, E2BIG, "more than %u words", MAX_WORDS);
-		}
-		if (w.n == cap) {
-			cap = cap ? cap * 2 : 8;
-			char **grown = realloc(w.v, cap * sizeof(*grown));
-			if (!grown) {
-				words_free(&w);
-				return berth_error_sys(err, ENOMEM, "parse changes");
-			}
-			w.v = grown;
-		}
-		if (!(w.v[w.n] = strndup(s, (size_t) (end - s)))) {
-			words_free(&w);
-			return berth_error_sys(err, ENOMEM, "parse changes");
-		}
-		w.n++;
-		s = skip_space(end);
-	}
-	*ret = w;
-	return 0;
-}
-
-/* The first '=' of a raw word outside quotes and escapes, or NULL. */
-static const char *raw_equals(const char *s)
-{
-	char quote = 0;
-	for (; *s; s++) {
-		if (quote) {
-			if (*s == quote)
-				quote = 0;
-			else if (quote == '"' && *s == '\\' && s[1])
-				s++;
-		} else if (*s == '=') {
-			return s;
-		} else if (*s == '\'' || *s == '"') {
-			quote = *s;
-		} else if (*s == '\\' && s[1]) {
-			s++;
-		}
-	}
-	return NULL;
-}
-
-/* ---- substitution and quote removal ---- */
-
-static const char *env_lookup(json_t *env, const char *name, size_t len)
-{
-	const char *found = NULL;
-	size_t i;
-	json_t *v;
-	json_array_foreach(env, i, v) {
-		const char *s = json_string_value(v);
-		if (s && strncmp(s, name, len) == 0 && s[len] == '=')
-			found = s + len + 1; /* the last one wins */
-	}
-	return found;
-}
-
-static bool name_start(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
-
-static bool name_char(char c)
-{
-	return name_start(c) || (c >= '0' && c <= '9');
-}
-
-static int process(struct ctx *c, const char *s, size_t len, struct buf *out, int depth, struct berth_error *err);
-
-/* s points after '$'; *used gets the bytes of the reference after '$'. */
-static int substitute(struct ctx *c, const char *s, size_t len, size_t *used, struct buf *out, int depth,
-		      struct berth_error *err)
-{
-	if (len > 0 && name_start(s[0])) {
-		size_t n = 1;
-		while (n < len && name_char(s[n]))
-			n++;
-		const char *v = env_lookup(c->env, s, n);
-		*used = n;
-		return v ? buf_put(out, v, strlen(v), err) : 0;
-	}
-	if (len == 0 || s[0] != '{') {
-		*used = 0;
-		return buf_putc(out, '$', err); /* a lone '$' is itself */
-	}
-	size_t n = 1;
-	while (n < len && name_char(s[n]))
-		n++;
-	if (n == 1 || n == len)
-		return berth_error_set(err, EINVAL, "bad substitution: \"${%.*s\"", (int) (len - 1 > 40 ? 40 : len - 1),
-				       s + 1);
-	const char *name = s + 1;
-	size_t name_len = n - 1;
-	const char *v = env_lookup(c->env, name, name_len);
-	if (s[n] == '}') {
-		*used = n + 1;
-		return v ? buf_put(out, v, strlen(v), err) : 0;
-	}
-	if (s[n] != ':' || n + 1 >= len || (s[n + 1] != '-' && s[n + 1] != '+'))
-		return berth_error_set(err, EINVAL, "unsupported modifier in \"${%.*s...\": want ${%.*s}, ${%.*s:-word} or ${%.*s:+word}",
-				       (int) name_len, name, (int) name_len, name, (int) name_len, name, (int) name_len,
-				       name);
-	char mod = s[n + 1];
-	size_t start = n + 2, i = start;
-	int open = 1;
-	/* The word ends at the matching '}' (it may hold ${...} itself). */
-	for (; i < len && open > 0; i++) {
-		if (s[i] == '\\' && i + 1 < len)
-			i++;
-		else if (s[i] == '$' && i + 1 < len && s[i + 1] == '{')
-			open++, i++;
-		else if (s[i] == '}')
-			open--;
-	}
-	if (open > 0)
-		return berth_error_set(err, EINVAL, "missing '}' in \"${%.*s\"", (int) name_len, name);
-	*used = i;
-	bool set = v && *v;
-	if ((mod == '-' && set) || (mod == '+' && !set))
-		return mod == '-' ? buf_put(out, v, strlen(v), err) : 0;
-	if (depth >= MAX_NESTING)
-		return berth_error_set(err, ELOOP, "substitutions nested deeper than %d", MAX_NESTING);
-	return process(c, s + start, i - 1 - start, out, depth + 1, err);
-}
-
-/* Quote removal, escapes and $ substitution of the raw text s[0..len). */
-static int process(struct ctx *c, const char *s, size_t len, struct buf *out, int depth, struct berth_error *err)
-{
-	size_t i = 0;
-	int r = 0;
-	while (r == 0 && i < len) {
-		char ch = s[i];
-		if (ch == '\'') {
-			const char *close = memchr(s + i + 1, '\'', len - i - 1);
-			if (!close)
-				return berth_error_set(err, EINVAL,
-						       "unexpected end of statement while looking for matching single-quote");
-			r = buf_put(out, s + i + 1, (size_t) (close - s - i - 1), err);
-			i = (size_t) (close - s) + 1;
-		} else if (ch == '"') {
-			for (i++;; i++) {
-				if (i >= len)
-					return berth_error_set(err, EINVAL,
-							       "unexpected end of statement while looking for matching double-quote");
-				if (s[i] == '"')
-					break;
-				if (s[i] == '\\' && i + 1 < len && (s[i + 1] == '"' || s[i + 1] == '\\' || s[i + 1] == '$')) {
-					r = buf_putc(out, s[++i], err);
-				} else if (s[i] == '$') {
-					size_t used = 0;
-					r = substitute(c, s + i + 1, len - i - 1, &used, out, depth, err);
-					i += used;
-				} else {
-					r = buf_putc(out, s[i], err);
-				}
-				if (r < 0)
-					return r;
-			}
-			i++;
-		} else if (ch == '\\') {
-			r = buf_putc(out, i + 1 < len ? s[i + 1] : '\\', err);
-			i += 2;
-		} else if (ch == '$') {
-			size_t used = 0;
-			r = substitute(c, s + i + 1, len - i - 1, &used, out, depth, err);
-			i += 1 + used;
-		} else {
-			r = buf_putc(out, ch, err);
-			i++;
-		}
-	}
-	return r;
-}
-
 /* A processed word as a new JSON string, counted against MAX_OUTPUT. */
 static int word_json(struct ctx *c, const char *raw, size_t len, json_t **ret, struct berth_error *err)
 {
-	struct buf b = { 0 };
-	int r = process(c, raw, len, &b, 0, err);
+	struct berth_dfbuf b = { 0 };
+	int r = berth_df_expand(c->env, raw, len, &b, err);
 	if (r == 0 && (c->output += b.len) > MAX_OUTPUT)
 		r = berth_error_set(err, E2BIG, "the changes make more than %u bytes of values", MAX_OUTPUT);
-	if (r == 0 && !(*ret = json_stringn(buf_str(&b), b.len)))
+	if (r == 0 && !(*ret = json_stringn(berth_dfbuf_str(&b), b.len)))
 		r = berth_error_set(err, EINVAL, "a value is not valid UTF-8 or holds a NUL byte");
-	buf_free(&b);
+	berth_dfbuf_free(&b);
 	return r;
 }
 
-static int word_str(struct ctx *c, const char *raw, struct buf *out, struct berth_error *err)
+static int word_str(struct ctx *c, const char *raw, struct berth_dfbuf *out, struct berth_error *err)
 {
-	int r = process(c, raw, strlen(raw), out, 0, err);
+	int r = berth_df_expand(c->env, raw, strlen(raw), out, err);
 	if (r == 0 && (c->output += out->len) > MAX_OUTPUT)
 		r = berth_error_set(err, E2BIG, "the changes make more than %u bytes of values", MAX_OUTPUT);
 	return r;
@@ -426,18 +138,18 @@ static int key_values(struct ctx *c, const char *what, const char *rest,
 		      int (*fn)(struct ctx *c, json_t *key, json_t *value, struct berth_error *err),
 		      struct berth_error *err)
 {
-	struct words w = { 0 };
-	int r = split_raw(rest, &w, err);
+	struct berth_dfwords w = { 0 };
+	int r = berth_df_split_raw(rest, &w, err);
 	if (r < 0)
 		return r;
 	if (w.n == 0) {
-		words_free(&w);
+		berth_dfwords_free(&w);
 		return berth_error_set(err, EINVAL, "%s requires at least one argument", what);
 	}
 	json_t *key = NULL, *value = NULL;
-	if (!raw_equals(w.v[0])) {
+	if (!berth_df_raw_equals(w.v[0])) {
 		/* KEY VALUE...: the value is everything after the first word */
-		const char *after = skip_space(skip_space(rest) + strlen(w.v[0]));
+		const char *after = berth_df_skip_space(berth_df_skip_space(rest) + strlen(w.v[0]));
 		if (w.n < 2)
 			r = berth_error_set(err, EINVAL, "%s must have two arguments", what);
 		if (r == 0)
@@ -448,11 +160,11 @@ static int key_values(struct ctx *c, const char *what, const char *rest,
 			r = fn(c, key, value, err);
 		json_decref(key);
 		json_decref(value);
-		words_free(&w);
+		berth_dfwords_free(&w);
 		return r;
 	}
 	for (size_t i = 0; r == 0 && i < w.n; i++) {
-		const char *eq = raw_equals(w.v[i]);
+		const char *eq = berth_df_raw_equals(w.v[i]);
 		key = value = NULL;
 		if (!eq)
 			r = berth_error_set(err, EINVAL,
@@ -467,7 +179,7 @@ static int key_values(struct ctx *c, const char *what, const char *rest,
 		json_decref(key);
 		json_decref(value);
 	}
-	words_free(&w);
+	berth_dfwords_free(&w);
 	return r;
 }
 
@@ -537,7 +249,7 @@ static void clean_path(char *path)
 
 static int do_workdir(struct ctx *c, const char *rest, struct berth_error *err)
 {
-	struct buf b = { 0 };
+	struct berth_dfbuf b = { 0 };
 	int r = word_str(c, rest, &b, err);
 	if (r == 0 && b.len == 0)
 		r = berth_error_set(err, EINVAL, "WORKDIR requires exactly one argument");
@@ -550,7 +262,7 @@ static int do_workdir(struct ctx *c, const char *rest, struct berth_error *err)
 			r = asprintf(&path, "/%s/%s", cur, b.s);
 		r = r < 0 ? berth_error_sys(err, ENOMEM, "WORKDIR") : 0;
 	}
-	buf_free(&b);
+	berth_dfbuf_free(&b);
 	if (r < 0)
 		return r;
 	clean_path(path);
@@ -563,8 +275,8 @@ static int do_workdir(struct ctx *c, const char *rest, struct berth_error *err)
 
 static int do_user(struct ctx *c, const char *rest, struct berth_error *err)
 {
-	struct words w = { 0 };
-	int r = split_raw(rest, &w, err);
+	struct berth_dfwords w = { 0 };
+	int r = berth_df_split_raw(rest, &w, err);
 	if (r == 0 && w.n != 1)
 		r = berth_error_set(err, EINVAL, "USER requires exactly one argument");
 	json_t *v = NULL;
@@ -575,7 +287,7 @@ static int do_user(struct ctx *c, const char *rest, struct berth_error *err)
 	if (r == 0)
 		json_object_set(c->config, "User", v);
 	json_decref(v);
-	words_free(&w);
+	berth_dfwords_free(&w);
 	return r;
 }
 
@@ -630,24 +342,24 @@ static int expose_one(struct ctx *c, const char *spec, struct berth_error *err)
 
 static int do_expose(struct ctx *c, const char *rest, struct berth_error *err)
 {
-	struct words w = { 0 };
-	int r = split_raw(rest, &w, err);
+	struct berth_dfwords w = { 0 };
+	int r = berth_df_split_raw(rest, &w, err);
 	if (r == 0 && w.n == 0)
 		r = berth_error_set(err, EINVAL, "EXPOSE requires at least one argument");
 	for (size_t i = 0; r == 0 && i < w.n; i++) {
-		struct buf b = { 0 };
+		struct berth_dfbuf b = { 0 };
 		r = word_str(c, w.v[i], &b, err);
 		if (r == 0)
-			r = expose_one(c, buf_str(&b), err);
-		buf_free(&b);
+			r = expose_one(c, berth_dfbuf_str(&b), err);
+		berth_dfbuf_free(&b);
 	}
-	words_free(&w);
+	berth_dfwords_free(&w);
 	return r;
 }
 
 static int volume_add(struct ctx *c, const char *path, struct berth_error *err)
 {
-	const char *p = skip_space(path);
+	const char *p = berth_df_skip_space(path);
 	if (!*p)
 		return berth_error_set(err, EINVAL, "VOLUME specified can not be an empty string");
 	json_t *vols = object_field(c->config, "Volumes");
@@ -672,40 +384,40 @@ static int do_volume(struct ctx *c, const char *rest, struct berth_error *err)
 		json_decref(list);
 		return r;
 	}
-	struct words w = { 0 };
-	r = split_raw(rest, &w, err);
+	struct berth_dfwords w = { 0 };
+	r = berth_df_split_raw(rest, &w, err);
 	if (r == 0 && w.n == 0)
 		r = berth_error_set(err, EINVAL, "VOLUME requires at least one argument");
 	for (size_t i = 0; r == 0 && i < w.n; i++) {
-		struct buf b = { 0 };
+		struct berth_dfbuf b = { 0 };
 		r = word_str(c, w.v[i], &b, err);
 		if (r == 0)
-			r = volume_add(c, buf_str(&b), err);
-		buf_free(&b);
+			r = volume_add(c, berth_dfbuf_str(&b), err);
+		berth_dfbuf_free(&b);
 	}
-	words_free(&w);
+	berth_dfwords_free(&w);
 	return r;
 }
 
 static int do_stopsignal(struct ctx *c, const char *rest, struct berth_error *err)
 {
-	struct words w = { 0 };
-	struct buf b = { 0 };
+	struct berth_dfwords w = { 0 };
+	struct berth_dfbuf b = { 0 };
 	int sig;
-	int r = split_raw(rest, &w, err);
+	int r = berth_df_split_raw(rest, &w, err);
 	if (r == 0 && w.n != 1)
 		r = berth_error_set(err, EINVAL, "STOPSIGNAL requires exactly one argument");
 	if (r == 0)
 		r = word_str(c, w.v[0], &b, err);
-	if (r == 0 && berth_signal_parse(buf_str(&b), &sig, err) < 0)
-		r = berth_error_set(err, EINVAL, "invalid signal: %.100s", buf_str(&b));
-	json_t *v = r == 0 ? json_string(buf_str(&b)) : NULL;
+	if (r == 0 && berth_signal_parse(berth_dfbuf_str(&b), &sig, err) < 0)
+		r = berth_error_set(err, EINVAL, "invalid signal: %.100s", berth_dfbuf_str(&b));
+	json_t *v = r == 0 ? json_string(berth_dfbuf_str(&b)) : NULL;
 	if (r == 0 && !v)
 		r = berth_error_set(err, EINVAL, "STOPSIGNAL: not valid UTF-8");
 	if (r == 0)
 		json_object_set_new(c->config, "StopSignal", v);
-	buf_free(&b);
-	words_free(&w);
+	berth_dfbuf_free(&b);
+	berth_dfwords_free(&w);
 	return r;
 }
 
@@ -811,8 +523,8 @@ static int health_flag(json_t *hc, const char *flag, struct berth_error *err)
 static int do_healthcheck(struct ctx *c, const char *rest, struct berth_error *err)
 {
 	const char *s = rest;
-	if (strncasecmp(s, "NONE", 4) == 0 && (s[4] == '\0' || is_space(s[4]))) {
-		if (*skip_space(s + 4))
+	if (strncasecmp(s, "NONE", 4) == 0 && (s[4] == '\0' || berth_df_is_space(s[4]))) {
+		if (*berth_df_skip_space(s + 4))
 			return berth_error_set(err, EINVAL, "HEALTHCHECK NONE takes no arguments");
 		json_object_set_new(c->config, "Healthcheck", json_pack("{s:[s]}", "Test", "NONE"));
 		return 0;
@@ -821,15 +533,15 @@ static int do_healthcheck(struct ctx *c, const char *rest, struct berth_error *e
 	int r = 0;
 	while (r == 0 && strncmp(s, "--", 2) == 0) {
 		const char *end = s;
-		while (*end && !is_space(*end))
+		while (*end && !berth_df_is_space(*end))
 			end++;
 		_cleanup_free_ char *flag = strndup(s + 2, (size_t) (end - s - 2));
 		r = flag ? health_flag(hc, flag, err) : berth_error_sys(err, ENOMEM, "HEALTHCHECK");
-		s = skip_space(end);
+		s = berth_df_skip_space(end);
 	}
-	if (r == 0 && !(strncasecmp(s, "CMD", 3) == 0 && (s[3] == '\0' || is_space(s[3]))))
+	if (r == 0 && !(strncasecmp(s, "CMD", 3) == 0 && (s[3] == '\0' || berth_df_is_space(s[3]))))
 		r = berth_error_set(err, EINVAL, "Unknown type \"%.20s\" in HEALTHCHECK (try CMD)", s);
-	if (r == 0 && !*(s = skip_space(s + 3)))
+	if (r == 0 && !*(s = berth_df_skip_space(s + 3)))
 		r = berth_error_set(err, EINVAL, "Missing command after HEALTHCHECK CMD");
 	if (r < 0) {
 		json_decref(hc);
@@ -854,7 +566,7 @@ static int do_onbuild(struct ctx *c, const char *rest, struct berth_error *err)
 	if (!*rest)
 		return berth_error_set(err, EINVAL, "ONBUILD requires at least one argument");
 	size_t n = 0;
-	while (rest[n] && !is_space(rest[n]))
+	while (rest[n] && !berth_df_is_space(rest[n]))
 		n++;
 	if (n == 7 && strncasecmp(rest, "ONBUILD", 7) == 0)
 		return berth_error_set(err, EINVAL, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
@@ -896,13 +608,13 @@ static const struct {
 
 static int instruction(struct ctx *c, char *line, struct berth_error *err)
 {
-	char *s = (char *) skip_space(line);
+	char *s = (char *) berth_df_skip_space(line);
 	size_t n = 0;
-	while (s[n] && !is_space(s[n]))
+	while (s[n] && !berth_df_is_space(s[n]))
 		n++;
-	char *rest = (char *) skip_space(s + n);
+	char *rest = (char *) berth_df_skip_space(s + n);
 	size_t rlen = strlen(rest);
-	while (rlen > 0 && is_space(rest[rlen - 1]))
+	while (rlen > 0 && berth_df_is_space(rest[rlen - 1]))
 		rest[--rlen] = '\0';
 	for (size_t i = 0; i < sizeof(instructions) / sizeof(*instructions); i++) {
 		if (strlen(instructions[i].name) != n || strncasecmp(s, instructions[i].name, n) != 0)
@@ -927,14 +639,14 @@ static int instruction(struct ctx *c, char *line, struct berth_error *err)
  * comments and blank lines removed) and run each. */
 static int run_lines(struct ctx *c, const char *text, struct berth_error *err)
 {
-	struct buf line = { 0 };
+	struct berth_dfbuf line = { 0 };
 	bool continued = false;
 	unsigned count = 0;
 	int r = 0;
 	const char *p = text;
 	while (r == 0 && *p) {
 		const char *nl = strchrnul(p, '\n');
-		const char *start = skip_space(p);
+		const char *start = berth_df_skip_space(p);
 		size_t len = (size_t) (nl - p);
 		const char *next = *nl ? nl + 1 : nl;
 		if (start >= nl || *start == '#') {
@@ -943,10 +655,10 @@ static int run_lines(struct ctx *c, const char *text, struct berth_error *err)
 			continue;
 		}
 		size_t end = len;
-		while (end > 0 && is_space(p[end - 1]))
+		while (end > 0 && berth_df_is_space(p[end - 1]))
 			end--;
 		bool cont = end > 0 && p[end - 1] == '\\';
-		r = buf_put(&line, p, cont ? end - 1 : len, err);
+		r = berth_dfbuf_put(&line, p, cont ? end - 1 : len, err);
 		continued = cont;
 		p = next;
 		if (r < 0 || cont)
@@ -960,7 +672,7 @@ static int run_lines(struct ctx *c, const char *text, struct berth_error *err)
 	}
 	if (r == 0 && continued && line.len > 0)
 		r = instruction(c, line.s, err);
-	buf_free(&line);
+	berth_dfbuf_free(&line);
 	return r;
 }
 

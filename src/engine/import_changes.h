@@ -36,8 +36,6 @@
  * the server bounds far below this anyway). */
 #define BERTH_IMPORT_CHANGES_MAX_INPUT (64u << 10)
 #define BERTH_IMPORT_CHANGES_MAX_INSTRUCTIONS 1000
-/* One word (a value, a path, a command line) after substitution. */
-#define BERTH_IMPORT_CHANGES_MAX_WORD 65536
 /* Env, Labels, ExposedPorts, Volumes, OnBuild entries of the result. */
 #define BERTH_IMPORT_CHANGES_MAX_ENTRIES 4096
 
