@@ -36,8 +36,9 @@ static const struct berth_cmd_info cp_info = {
 	"container source to stdout.",
 	"  -a, --archive       Archive mode (copy all uid/gid information)\n"
 	"  -L, --follow-link   Always follow symbol link in SRC_PATH\n"
-	"  -q, --quiet         Suppress progress output during copy. Progress output is automatically suppressed if no "
-	"terminal is attached\n",
+	"  -q, --quiet         Suppress progress output during copy. Progress\n"
+	"                      output is automatically suppressed if no terminal\n"
+	"                      is attached\n",
 };
 
 struct cp_opts {

@@ -77,10 +77,14 @@ teardown() {
 	[ -d "$T/out/dirlink" ]
 	[ ! -L "$T/out/dirlink" ]
 	[ "$(cat "$T/out/dirlink/b")" = two ]
-	# -q is accepted; without a terminal nothing is printed either way
-	run berth cp -q cpsrc:/data/a "$T/q"
+	# on a terminal the size copied is told, unless -q
+	run script -qec "$BERTH_CLI cp cpsrc:/data/a $T/tty" /dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^"Successfully copied "[0-9.]+k?B" to $T/tty"$'\r'?$ ]]
+	run script -qec "$BERTH_CLI cp -q cpsrc:/data/a $T/q" /dev/null
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
+	[ "$(cat "$T/q")" = one ]
 }
 
 @test "cp into a container: a new name, an existing directory, - from stdin, -a gives it to the container's user" {
@@ -89,7 +93,8 @@ teardown() {
 	echo deep >"$T/src/dir/inner/x"
 	chown -R 1234:5678 "$T/src"
 	berth create --name cpdst -u root "$BB" sh -c 'cat /new.txt /tmp/file /tmp/dir/inner/x /copied/inner/x /fromtar/t;
-		ls -ln /new.txt /tmp/file /copied/inner/x | awk "{print \$3\":\"\$4}"; stat -c %u:%g /kept/file' >/dev/null
+		ls -ln /new.txt /tmp/file /copied/inner/x | awk "{print \$3\":\"\$4}"; stat -c %u:%g /kept/file;
+		test -L /tmp/asis && cat /tmp/followed' >/dev/null
 	berth cp "$T/src/file" cpdst:/new.txt
 	berth cp "$T/src/file" cpdst:/tmp
 	berth cp "$T/src/dir" cpdst:/tmp/
@@ -100,6 +105,10 @@ teardown() {
 	tar -cf - -C "$T/t" t | berth cp - cpdst:/tmp
 	mkdir "$T/k" && cp -a "$T/src/file" "$T/k/file" && chown 1234:5678 "$T/k"
 	berth cp -a "$T/k" cpdst:/kept
+	# a local symlink goes as it is, or with -L as its target under its name
+	ln -s file "$T/src/link"
+	berth cp "$T/src/link" cpdst:/tmp/asis
+	berth cp -L "$T/src/link" cpdst:/tmp/followed
 	run berth start -a cpdst
 	echo "$output"
 	[ "${lines[0]}" = hello ]
@@ -114,6 +123,7 @@ teardown() {
 	[ "${lines[6]}" = 1234:5678 ]
 	[ "${lines[7]}" = 1234:5678 ]
 	[ "${lines[8]}" = 0:0 ]
+	[ "${lines[9]}" = hello ]
 	# stdin's tar really landed in /tmp
 	[ "$(berth cp cpdst:/tmp/t - | tar -xOf - t)" = tarred ]
 }
@@ -149,4 +159,6 @@ teardown() {
 	same_as_docker cp nosuch:/etc "$T/y"
 	same_as_docker cp "$T/a" "$T/b"
 	same_as_docker cp a:/x b:/y
+	same_as_docker cp onlyone
+	same_as_docker cp --bogus a:/x y
 }
