@@ -146,21 +146,31 @@ struct transfer {
 	struct berth_error cb_err;
 	/* a body read from, or an answer written to, a descriptor (-1: none) */
 	int in_fd, out_fd;
+	char **path_stat; /* the request's */
 };
+
+/* The value of a header line, trimmed; *len 0 when there is none. */
+static const char *header_trim(const char *line, size_t n, size_t *len)
+{
+	const char *v = memchr(line, ':', n);
+	*len = 0;
+	if (!v)
+		return line;
+	v++;
+	*len = n - (size_t) (v - line);
+	while (*len > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		(*len)--;
+	}
+	while (*len > 0 && (v[*len - 1] == '\r' || v[*len - 1] == '\n' || v[*len - 1] == ' '))
+		(*len)--;
+	return v;
+}
 
 static void header_value(const char *line, size_t n, char out[HEADER_VALUE_MAX])
 {
-	const char *v = memchr(line, ':', n);
-	if (!v)
-		return;
-	v++;
-	size_t len = n - (size_t) (v - line);
-	while (len > 0 && (*v == ' ' || *v == '\t')) {
-		v++;
-		len--;
-	}
-	while (len > 0 && (v[len - 1] == '\r' || v[len - 1] == '\n' || v[len - 1] == ' '))
-		len--;
+	size_t len;
+	const char *v = header_trim(line, n, &len);
 	snprintf(out, HEADER_VALUE_MAX, "%.*s", (int) len, v);
 }
 
@@ -186,6 +196,12 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *userdata)
 		header_value(line, n, t->os_type);
 	} else if (header_is(line, n, "Content-Type")) {
 		header_value(line, n, t->content_type);
+	} else if (t->path_stat && header_is(line, n, "X-Docker-Container-Path-Stat") && n < 64 * 1024) {
+		/* base64 JSON holding a link target: longer than the others */
+		size_t len;
+		const char *value = header_trim(line, n, &len);
+		free(*t->path_stat);
+		*t->path_stat = strndup(value, len);
 	} else if (header_is(line, n, "Docker-Experimental")) {
 		header_value(line, n, v);
 		t->experimental = !strcasecmp(v, "true");
@@ -400,6 +416,7 @@ static int perform(struct berth_client *c, const struct berth_request *req, cons
 	struct curl_slist *headers = request_headers(req, err);
 	if (!headers)
 		return -ENOMEM;
+	t->path_stat = req->path_stat;
 	setup_handle(c, req, method, url, headers, t);
 	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, detail);
 	CURLcode code = curl_easy_perform(c->curl);

@@ -71,6 +71,9 @@ struct berth_request {
 	 * its end (a tar on stdin for import or cp). */
 	bool body_from_fd;
 	int body_fd;
+	/* When not NULL: receives the X-Docker-Container-Path-Stat header of
+	 * the answer (the archive routes), malloc'd, or NULL without one. */
+	char **path_stat;
 };
 
 struct berth_response {

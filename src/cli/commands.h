@@ -135,3 +135,4 @@ int berth_cmd_container_prune(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_import(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_export(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_diff(struct berth_cli *cli, int argc, char **argv);
+int berth_cmd_cp(struct berth_cli *cli, int argc, char **argv);

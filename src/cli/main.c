@@ -228,6 +228,7 @@ struct command {
 
 static const struct command top_commands[] = {
 	{ "attach", berth_cmd_attach, "Attach local standard input, output, and error streams to a running container" },
+	{ "cp", berth_cmd_cp, "Copy files/folders between a container and the local filesystem" },
 	{ "create", berth_cmd_create, "Create a new container" },
 	{ "diff", berth_cmd_diff, "Inspect changes to files or directories on a container's filesystem" },
 	{ "events", berth_cmd_events, "Get real time events from the server" },
@@ -258,6 +259,7 @@ static const struct command top_commands[] = {
 
 static const struct command container_commands[] = {
 	{ "attach", berth_cmd_attach, "Attach local standard input, output, and error streams to a running container" },
+	{ "cp", berth_cmd_cp, "Copy files/folders between a container and the local filesystem" },
 	{ "create", berth_cmd_create, "Create a new container" },
 	{ "diff", berth_cmd_diff, "Inspect changes to files or directories on a container's filesystem" },
 	{ "export", berth_cmd_export, "Export a container's filesystem as a tar archive" },

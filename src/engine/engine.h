@@ -122,6 +122,13 @@ int berth_engine_gc(struct berth_engine *e, unsigned flags, struct berth_gc_stat
  * closes it. */
 int berth_engine_upload_file(struct berth_engine *e, struct berth_error *err);
 
+/* An upload compressed with xz or bzip2, which the layer reader does not
+ * read, decompressed into a new upload file (*ret_fd, at offset 0); *ret_fd
+ * is -1 when the upload is read as it is (plain, gzip, zstd).  what starts
+ * the messages ("import"); the output is bounded by BERTH_ENGINE_IMPORT_MAX. */
+int berth_engine_upload_plain(struct berth_engine *e, int fd, const volatile int *cancel, const char *what,
+			      int *ret_fd, struct berth_error *err);
+
 struct berth_engine_import {
 	int fd;				/* the archive, read from offset 0 */
 	const char *repo, *tag;		/* docker's repo (may hold the tag) and tag; no repo: untagged */

@@ -521,7 +521,7 @@ static int put_in(struct berth_engine *e, const struct berth_container_record *c
 		  const struct berth_archive_put *p, struct berth_error *err)
 {
 	_cleanup_croot_ struct croot r = { .root_fd = -1, .ns_fd = -1 };
-	_cleanup_close_ int dir = -1;
+	_cleanup_close_ int dir = -1, plain = -1;
 	struct berth_unpack_options o = { .whiteout = BERTH_WHITEOUT_KEEP,
 					  .no_overwrite_dir_nondir = p->no_overwrite_dir_nondir };
 	int rc = croot_open(e, c, true, &r, err);
@@ -531,7 +531,10 @@ static int put_in(struct berth_engine *e, const struct berth_container_record *c
 		rc = archive_owner(&r, c, &o, err);
 	if (rc == 0 && lseek(p->fd, 0, SEEK_SET) < 0)
 		rc = berth_error_sys(err, errno, "archive: rewind the uploaded archive");
-	if (rc == 0 && (rc = berth_archive_extract(dir, p->fd, &o, err)) < 0)
+	/* xz and bzip2 too, as dockerd takes them */
+	if (rc == 0)
+		rc = berth_engine_upload_plain(e, p->fd, NULL, "archive", &plain, err);
+	if (rc == 0 && (rc = berth_archive_extract(dir, plain >= 0 ? plain : p->fd, &o, err)) < 0)
 		berth_error_wrap(err, "extract to %s in container %s", p->path, c->id);
 	return rc;
 }

@@ -131,7 +131,7 @@ int berth_engine_container_archive_stat(struct berth_engine *e, const char *what
 					struct berth_error *err);
 int berth_engine_container_archive_get(struct berth_engine *e, const char *what, const char *path, char **ret_header,
 				       struct berth_tree_tar **ret, struct berth_error *err);
-/* PUT: the archive in fd (plain, gzip or zstd) extracted into the
+/* PUT: the archive in fd (plain, gzip, zstd, xz or bzip2) extracted into the
  * directory path; the container is checked first by _check, when the
  * upload begins. */
 struct berth_archive_put {

@@ -193,8 +193,8 @@ static int archive_error(struct berth_error *err)
 	return berth_error_wrap(err, "import");
 }
 
-/* xz and bzip2, which the layer reader does not read (docker import does):
- * decompressed with libarchive into a new upload file, returned. */
+/* xz and bzip2, which the layer reader does not read (docker import and
+ * docker cp's PUT do). */
 static bool needs_predecompress(int fd)
 {
 	unsigned char m[6] = { 0 };
@@ -206,7 +206,7 @@ static bool needs_predecompress(int fd)
 	return xz || bz2;
 }
 
-static int predecompress(struct berth_engine *e, int fd, const volatile int *cancel, int *ret_fd,
+static int predecompress(struct berth_engine *e, int fd, const volatile int *cancel, const char *what, int *ret_fd,
 			 struct berth_error *err)
 {
 	_cleanup_close_ int out = berth_engine_upload_file(e, err);
@@ -214,42 +214,42 @@ static int predecompress(struct berth_engine *e, int fd, const volatile int *can
 		return out;
 	struct archive *a = archive_read_new();
 	if (!a)
-		return berth_error_sys(err, ENOMEM, "import: decompress");
+		return berth_error_sys(err, ENOMEM, "%s: decompress", what);
 	struct archive_entry *entry;
 	_cleanup_free_ char *buf = malloc(IO_BUF_SIZE);
 	int r = 0;
 	if (!buf)
-		r = berth_error_sys(err, ENOMEM, "import: decompress");
+		r = berth_error_sys(err, ENOMEM, "%s: decompress", what);
 	if (r == 0 && (archive_read_support_filter_xz(a) != ARCHIVE_OK ||
 		       archive_read_support_filter_bzip2(a) != ARCHIVE_OK ||
 		       archive_read_support_format_raw(a) != ARCHIVE_OK))
-		r = berth_error_set(err, ENOTSUP, "import: xz and bzip2 archives are not supported by this build");
+		r = berth_error_set(err, ENOTSUP, "%s: xz and bzip2 archives are not supported by this build", what);
 	if (r == 0 && (rewind_fd(fd, err) < 0 || archive_read_open_fd(a, fd, IO_BUF_SIZE) != ARCHIVE_OK ||
 		       archive_read_next_header(a, &entry) != ARCHIVE_OK))
-		r = berth_error_set(err, EINVAL, "import: decompress the archive: %s",
+		r = berth_error_set(err, EINVAL, "%s: decompress the archive: %s", what,
 				    archive_error_string(a) ? archive_error_string(a) : "unreadable");
 	uint64_t total = 0;
 	while (r == 0) {
 		if ((cancel && *cancel) || e->shutting_down) {
-			r = berth_error_set(err, ECANCELED, "import cancelled");
+			r = berth_error_set(err, ECANCELED, "%s cancelled", what);
 			break;
 		}
 		la_ssize_t n = archive_read_data(a, buf, IO_BUF_SIZE);
 		if (n == 0)
 			break;
 		if (n < 0) {
-			r = berth_error_set(err, EINVAL, "import: decompress the archive: %s",
+			r = berth_error_set(err, EINVAL, "%s: decompress the archive: %s", what,
 					    archive_error_string(a) ? archive_error_string(a) : "corrupt data");
 			break;
 		}
 		if ((total += (uint64_t) n) > BERTH_ENGINE_IMPORT_MAX) {
-			r = berth_error_set(err, EFBIG, "import: the archive decompresses to more than %llu bytes",
+			r = berth_error_set(err, EFBIG, "%s: the archive decompresses to more than %llu bytes", what,
 					    (unsigned long long) BERTH_ENGINE_IMPORT_MAX);
 			break;
 		}
 		int w = berth_write_all(out, buf, (size_t) n);
 		if (w < 0)
-			r = berth_error_sys(err, -w, "import: write the decompressed archive");
+			r = berth_error_sys(err, -w, "%s: write the decompressed archive", what);
 	}
 	archive_read_free(a);
 	if (r == 0)
@@ -258,6 +258,13 @@ static int predecompress(struct berth_engine *e, int fd, const volatile int *can
 		return r;
 	*ret_fd = berth_steal_fd(&out);
 	return 0;
+}
+
+int berth_engine_upload_plain(struct berth_engine *e, int fd, const volatile int *cancel, const char *what,
+			      int *ret_fd, struct berth_error *err)
+{
+	*ret_fd = -1;
+	return needs_predecompress(fd) ? predecompress(e, fd, cancel, what, ret_fd, err) : 0;
 }
 
 struct layer_info {
@@ -572,7 +579,8 @@ int berth_engine_import(struct berth_engine *e, const struct berth_engine_import
 		r = import_platform(req, &platform, err);
 	if (r == 0)
 		r = import_config(req, &config, err);
-	if (r == 0 && needs_predecompress(req->fd) && (r = predecompress(e, req->fd, req->cancel, &plain, err)) == 0)
+	if (r == 0 && (r = berth_engine_upload_plain(e, req->fd, req->cancel, "import", &plain, err)) == 0 &&
+	    plain >= 0)
 		j.fd = plain;
 	if (r == 0)
 		r = scan(e, req, j.fd, &j.li, err);

@@ -204,4 +204,20 @@ evil"
 	api_status -X PUT --data-binary @"$T/own.tgz" "/containers/o1/archive?path=/tmp"
 	assert_eq "$API_STATUS" 200
 	assert_eq "$(dk exec o1 cat /tmp/own)" own
+	# xz and bzip2, as dockerd takes them
+	mkdir "$T/xz" "$T/bz"
+	echo xz-body >"$T/xz/xzfile"
+	echo bz-body >"$T/bz/bzfile"
+	tar -C "$T/xz" -cJf "$T/x.txz" xzfile
+	tar -C "$T/bz" -cjf "$T/b.tbz" bzfile
+	api_status -X PUT --data-binary @"$T/x.txz" "/containers/o1/archive?path=/tmp"
+	assert_eq "$API_STATUS" 200
+	api_status -X PUT --data-binary @"$T/b.tbz" "/containers/o1/archive?path=/tmp"
+	assert_eq "$API_STATUS" 200
+	assert_eq "$(dk exec o1 cat /tmp/xzfile /tmp/bzfile)" "xz-body
+bz-body"
+	# a corrupt one is the client's error
+	head -c 40 "$T/x.txz" >"$T/bad.txz"
+	api_status -X PUT --data-binary @"$T/bad.txz" "/containers/o1/archive?path=/tmp"
+	assert_eq "$API_STATUS" 400
 }
