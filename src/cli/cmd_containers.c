@@ -94,7 +94,7 @@ static int restart_fallback(struct berth_client *c, const char *name, const char
 	return r;
 }
 
-static int each_container(struct berth_cli *cli, const char *action, const char *const *query, int argc, char **argv)
+int berth_cli_each_container(struct berth_cli *cli, const char *action, const char *const *query, int argc, char **argv)
 {
 	struct failures fl = { 0 };
 	struct berth_error err = { 0 };
@@ -163,7 +163,7 @@ static int stop_like(struct berth_cli *cli, const struct berth_cmd_info *info, c
 	if (timeout)
 		snprintf(tbuf, sizeof(tbuf), "%lld", (long long) t);
 	const char *query[] = { "signal", signal && *signal ? signal : NULL, "t", timeout ? tbuf : NULL, NULL };
-	return each_container(cli, action, query, argc, argv);
+	return berth_cli_each_container(cli, action, query, argc, argv);
 }
 
 int berth_cmd_stop(struct berth_cli *cli, int argc, char **argv)

@@ -132,6 +132,15 @@ int berth_cmd_stats(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_update(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_system_df(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_container_prune(struct berth_cli *cli, int argc, char **argv);
+/* POST /containers/NAME/ACTION (query: key, value pairs, NULL-ended) for
+ * argv[optind..argc): each name printed as it is done, the daemon's errors
+ * after, as docker does; returns the exit status. */
+int berth_cli_each_container(struct berth_cli *cli, const char *action, const char *const *query, int argc,
+			     char **argv);
+int berth_cmd_pause(struct berth_cli *cli, int argc, char **argv);
+int berth_cmd_unpause(struct berth_cli *cli, int argc, char **argv);
+int berth_cmd_rename(struct berth_cli *cli, int argc, char **argv);
+int berth_cmd_top(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_import(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_export(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_diff(struct berth_cli *cli, int argc, char **argv);

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "container_top.h"
+#include "runtime_cmd.h"
 #include "engine_containers_internal.h"
 #include "file.h"
 #include "json.h"
@@ -187,64 +189,50 @@ int berth_engine_image_user(struct berth_engine *e, const char *image_id, char r
 	return found;
 }
 
-/* One process of the container as `ps -ef` shows it. */
-static json_t *process_row(long pid)
+static const char *ps_path(void)
 {
-	char path[64], stat[1024] = "", cmd[4096] = "";
-	long ppid = 0;
-	unsigned uid = 0;
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	FILE *f = fopen(path, "re");
-	if (f) {
-		if (!fgets(stat, sizeof(stat), f))
-			stat[0] = '\0';
-		fclose(f);
-	}
-	char *close_paren = strrchr(stat, ')');
-	if (close_paren)
-		sscanf(close_paren + 2, "%*c %ld", &ppid);
-	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
-	if ((f = fopen(path, "re"))) {
-		char line[256];
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "Uid: %u", &uid) == 1)
-				break;
-		fclose(f);
-	}
-	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		ssize_t n = read(fd, cmd, sizeof(cmd) - 1);
-		close(fd);
-		for (ssize_t i = 0; i < n - 1; i++)
-			if (cmd[i] == '\0')
-				cmd[i] = ' ';
-		cmd[n > 0 ? n : 0] = '\0';
-	}
-	char p[32], pp[32], u[32];
-	snprintf(p, sizeof(p), "%ld", pid);
-	snprintf(pp, sizeof(pp), "%ld", ppid);
-	snprintf(u, sizeof(u), "%u", uid);
-	return json_pack("[s, s, s, s]", u, p, pp, cmd);
+	static const char *const paths[] = { "/usr/bin/ps", "/bin/ps" };
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (access(paths[i], X_OK) == 0)
+			return paths[i];
+	return NULL;
 }
 
-int berth_engine_container_top(struct berth_engine *e, const char *what, json_t **ret, struct berth_error *err)
+int berth_engine_container_top(struct berth_engine *e, const char *what, const char *ps_args, json_t **ret,
+			       struct berth_error *err)
 {
 	_cleanup_container_record_ struct berth_container_record c = { 0 };
-	_cleanup_free_ char *out = NULL;
-	_cleanup_json_ json_t *pids = NULL;
-	int r = container_resolve(e, what, &c, err);
+	_cleanup_free_ char *out = NULL, *ps_out = NULL;
+	_cleanup_free_ long *pids = NULL;
+	_cleanup_json_ json_t *list = NULL;
+	_cleanup_strv_ char **argv = NULL;
+	const char *ps = ps_path();
+	if (!ps_args || !*ps_args)
+		ps_args = "-ef";
+	int r = berth_top_check_args(ps_args, err);
+	if (r == 0)
+		r = container_resolve(e, what, &c, err);
 	if (r == 0 && !record_running(&c))
 		r = berth_error_set(err, EBUSY, "container %s is not running", c.id);
 	if (r == 0)
 		r = container_runtime(e, "ps", c.id, &out, err);
 	if (r == 0)
-		r = bjson_parse(out, strlen(out), "runtime ps", &pids, err);
+		r = bjson_parse(out, strlen(out), "runtime ps", &list, err);
+	if (r == 0 && !ps)
+		r = berth_error_set(err, ENOENT, "top: no ps program on the host (procps)");
+	if (r == 0)
+		r = berth_top_argv(ps_args, &argv, err);
 	if (r < 0)
 		return r;
-	json_t *rows = json_array(), *pid;
-	size_t i;
-	json_array_foreach(pids, i, pid) if (json_is_integer(pid)) json_array_append_new(rows, process_row((long) json_integer_value(pid)));
-	*ret = json_pack("{s:[s, s, s, s], s:o}", "Titles", "UID", "PID", "PPID", "CMD", "Processes", rows);
-	return 0;
+	size_t n = 0, i;
+	json_t *pid;
+	if (!(pids = calloc(json_array_size(list) + 1, sizeof(*pids))))
+		return berth_error_sys(err, ENOMEM, "top");
+	json_array_foreach(list, i, pid) if (json_is_integer(pid)) pids[n++] = (long) json_integer_value(pid);
+	free(argv[0]);
+	if (!(argv[0] = strdup(ps)))
+		return berth_error_sys(err, ENOMEM, "top");
+	if ((r = berth_run_command(argv, &ps_out, err)) < 0)
+		return berth_error_wrap(err, "ps");
+	return berth_top_parse(ps_out, pids, n, ret, err);
 }

@@ -116,7 +116,9 @@ int berth_engine_container_counts(struct berth_engine *e, struct berth_container
 int berth_engine_image_user(struct berth_engine *e, const char *image_id, char ret_id[65], bool *ret_running,
 			    struct berth_error *err);
 /* docker top: {Titles, Processes}. */
-int berth_engine_container_top(struct berth_engine *e, const char *what, json_t **ret, struct berth_error *err);
+/* docker top: the host's ps with ps_args (NULL or "": -ef), the container's rows. */
+int berth_engine_container_top(struct berth_engine *e, const char *what, const char *ps_args, json_t **ret,
+			       struct berth_error *err);
 
 /* engine_export.c: docker export, a plain tar of the container's file
  * system as it is (the image's layers and the container's changes), made

@@ -384,3 +384,37 @@ got INT" ]
 	berth rm src >/dev/null
 	berth rmi roundtrip:v1 "$untagged" >/dev/null
 }
+
+@test "pause, unpause, rename and top, as docker prints them" {
+	berth run -d --name opsc "$BB" sh -c 'sleep 1000' >/dev/null
+	run berth pause opsc
+	[ "$status" -eq 0 ]
+	[ "$output" = opsc ]
+	[ "$(berth inspect -f '{{.State.Status}} {{.State.Paused}}' opsc)" = "paused true" ]
+	same_as_docker pause opsc
+	run berth unpause opsc nosuch
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = opsc ]
+	[[ "$output" == *"No such container: nosuch"* ]]
+	[ "$(berth inspect -f '{{.State.Status}}' opsc)" = running ]
+	run berth rename opsc opsd
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+	[ "$(berth ps --format '{{.Names}}')" = opsd ]
+	same_as_docker rename nosuch other
+	same_as_docker rename opsd
+	# top: ps -ef's columns by default, the client's ps options otherwise
+	run berth top opsd
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^UID\ +PID\ +PPID\ +C\ +STIME\ +TTY\ +TIME\ +CMD$ ]]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[1]}" == *"sleep 1000" ]]
+	run berth top opsd -o pid,comm
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^PID\ +COMMAND$ ]]
+	[[ "${lines[1]}" =~ ^[0-9]+\ +sleep$ ]]
+	same_as_docker top opsd -o user=PID
+	same_as_docker top nosuch
+	berth stop -t 0 opsd >/dev/null
+	same_as_docker top opsd
+}

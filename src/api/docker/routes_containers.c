@@ -341,7 +341,7 @@ static enum MHD_Result container_top(struct api_request *req)
 {
 	struct berth_error err = { 0 };
 	json_t *out = NULL;
-	if (berth_engine_container_top(req->engine, req->param, &out, &err) < 0)
+	if (berth_engine_container_top(req->engine, req->param, api_query(req, "ps_args"), &out, &err) < 0)
 		return api_reply_error(req, &err);
 	return api_reply_json(req, MHD_HTTP_OK, out);
 }
