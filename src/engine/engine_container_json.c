@@ -302,14 +302,16 @@ json_t *container_list_json(struct berth_engine *e, const struct berth_container
 
 /* ---- the engine's calls ---- */
 
-
-int berth_engine_container_inspect(struct berth_engine *e, const char *what, json_t **ret, struct berth_error *err)
+int berth_engine_container_inspect(struct berth_engine *e, const char *what, bool size, json_t **ret,
+				   struct berth_error *err)
 {
 	_cleanup_container_record_ struct berth_container_record c = { 0 };
 	int r = container_resolve(e, what, &c, err);
 	if (r < 0)
 		return r;
 	*ret = container_inspect_json(e, &c);
+	if (*ret && size)
+		container_add_sizes(e, &c, *ret);
 	return *ret ? 0 : berth_error_sys(err, ENOMEM, "inspect %s", what);
 }
 
@@ -396,7 +398,7 @@ static int check_filters(json_t *filters, struct berth_error *err)
 	return 0;
 }
 
-int berth_engine_container_list(struct berth_engine *e, bool all, int limit, json_t *filters, json_t **ret,
+int berth_engine_container_list(struct berth_engine *e, bool all, int limit, bool size, json_t *filters, json_t **ret,
 				struct berth_error *err)
 {
 	struct berth_container_record *v = NULL;
@@ -425,8 +427,12 @@ int berth_engine_container_list(struct berth_engine *e, bool all, int limit, jso
 		json_t *l;
 		bool labels_ok = true;
 		json_array_foreach(json_object_get(filters, "label"), j, l) labels_ok &= match_label(json_string_value(l), c);
-		if (labels_ok)
-			json_array_append_new(out, container_list_json(e, c));
+		if (!labels_ok)
+			continue;
+		json_t *row = container_list_json(e, c);
+		if (row && size)
+			container_add_sizes(e, c, row);
+		json_array_append_new(out, row);
 	}
 	berth_container_records_free(v, n);
 	*ret = out;

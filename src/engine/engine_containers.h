@@ -65,11 +65,13 @@ int berth_engine_container_remove(struct berth_engine *e, const char *what, bool
 				  struct berth_error *err);
 
 /* docker's inspect document. */
-int berth_engine_container_inspect(struct berth_engine *e, const char *what, json_t **ret, struct berth_error *err);
+/* size: SizeRw and SizeRootFs too (they take a walk of the container's upper directory). */
+int berth_engine_container_inspect(struct berth_engine *e, const char *what, bool size, json_t **ret,
+				   struct berth_error *err);
 
 /* docker's list: all (else running only), limit (<= 0: no limit), filters
  * id, name, label, status, ancestor, exited. */
-int berth_engine_container_list(struct berth_engine *e, bool all, int limit, json_t *filters, json_t **ret,
+int berth_engine_container_list(struct berth_engine *e, bool all, int limit, bool size, json_t *filters, json_t **ret,
 				struct berth_error *err);
 
 /* A connection to the container's stdio as the shim serves it (docker's

@@ -141,3 +141,5 @@ json_t *container_public_host_config(json_t *host_config);
 /* The inspect document and the list row of a record. */
 json_t *container_inspect_json(struct berth_engine *e, const struct berth_container_record *c);
 json_t *container_list_json(struct berth_engine *e, const struct berth_container_record *c);
+/* SizeRw (what the container wrote, left out when 0) and SizeRootFs. */
+void container_add_sizes(struct berth_engine *e, const struct berth_container_record *c, json_t *row);

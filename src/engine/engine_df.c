@@ -74,6 +74,20 @@ static int64_t size_rw(struct berth_engine *e, const char *id)
 	return fd >= 0 ? (int64_t) berth_volumes_tree_size(fd) : 0;
 }
 
+void container_add_sizes(struct berth_engine *e, const struct berth_container_record *c, json_t *row)
+{
+	struct berth_image img = { 0 };
+	struct berth_error ignored = { 0 };
+	int64_t rw = size_rw(e, c->id), image = 0;
+	if (berth_images_get(e->db, c->image_id, &img, &ignored) == 0)
+		image = img.size;
+	berth_image_clear(&img);
+	/* dockerd leaves a zero SizeRw out */
+	if (rw > 0)
+		json_object_set_new(row, "SizeRw", json_integer(rw));
+	json_object_set_new(row, "SizeRootFs", json_integer(rw + image));
+}
+
 int berth_engine_df_containers(struct berth_engine *e, json_t **ret, struct berth_error *err)
 {
 	struct berth_container_record *cs = NULL;
@@ -84,16 +98,7 @@ int berth_engine_df_containers(struct berth_engine *e, json_t **ret, struct bert
 	json_t *out = json_array();
 	for (size_t i = 0; i < n; i++) {
 		json_t *row = container_list_json(e, &cs[i]);
-		struct berth_image img = { 0 };
-		struct berth_error ignored = { 0 };
-		int64_t rw = size_rw(e, cs[i].id), image = 0;
-		if (berth_images_get(e->db, cs[i].image_id, &img, &ignored) == 0)
-			image = img.size;
-		berth_image_clear(&img);
-		/* dockerd leaves a zero SizeRw out */
-		if (rw > 0)
-			json_object_set_new(row, "SizeRw", json_integer(rw));
-		json_object_set_new(row, "SizeRootFs", json_integer(rw + image));
+		container_add_sizes(e, &cs[i], row);
 		json_array_append_new(out, row);
 	}
 	berth_container_records_free(cs, n);

@@ -394,3 +394,18 @@ written"
 	assert_eq "$(dk run --rm -v empty:/seed:nocopy seeded:v1 ls /seed)" ""
 	dk volume rm named empty >/dev/null
 }
+
+@test "containers: ps -s and inspect -s: what the container wrote, and with its image" {
+	dk run --name sized "$BB" sh -c 'head -c 300000 /dev/zero > /big'
+	local image
+	image=$(dk image inspect -f '{{.Size}}' "$BB")
+	run api '/containers/json?all=1&size=1'
+	assert_eq "$(echo "$output" | jq '.[0].SizeRw')" 300000
+	assert_eq "$(echo "$output" | jq '.[0].SizeRootFs')" "$((300000 + image))"
+	run api /containers/sized/json?size=1
+	assert_eq "$(echo "$output" | jq '.SizeRw')" 300000
+	# without size=1, no walk of the container's files and no sizes
+	assert_eq "$(api /containers/sized/json | jq '.SizeRw')" null
+	run dk ps -as --format '{{.Names}} {{.Size}}'
+	assert_contains "$output" "sized 300kB (virtual "
+}

@@ -84,7 +84,7 @@ static enum MHD_Result container_inspect(struct api_request *req)
 {
 	struct berth_error err = { 0 };
 	json_t *out = NULL;
-	if (berth_engine_container_inspect(req->engine, req->param, &out, &err) < 0)
+	if (berth_engine_container_inspect(req->engine, req->param, api_query_bool(req, "size", false), &out, &err) < 0)
 		return api_reply_error(req, &err);
 	return api_reply_json(req, MHD_HTTP_OK, out);
 }
@@ -96,8 +96,8 @@ static enum MHD_Result container_list(struct api_request *req)
 	json_t *out = NULL;
 	const char *limit = api_query(req, "limit");
 	if (api_query_filters(req, &filters, &err) < 0 ||
-	    berth_engine_container_list(req->engine, api_query_bool(req, "all", false), limit ? atoi(limit) : 0, filters,
-					&out, &err) < 0)
+	    berth_engine_container_list(req->engine, api_query_bool(req, "all", false), limit ? atoi(limit) : 0,
+					api_query_bool(req, "size", false), filters, &out, &err) < 0)
 		return api_reply_error(req, &err);
 	return api_reply_json(req, MHD_HTTP_OK, out);
 }
