@@ -215,6 +215,28 @@ int berth_engine_exec_start(struct berth_engine *e, const char *exec_id, bool de
 	return r;
 }
 
+int berth_engine_exec_check(struct berth_engine *e, const char *exec_id, bool *ret_tty, bool *ret_stdin,
+			    struct berth_error *err)
+{
+	struct engine_containers *cs = e->containers;
+	_cleanup_container_record_ struct berth_container_record c = { 0 };
+	pthread_mutex_lock(&cs->lock);
+	struct exec_record *x = exec_find(cs, exec_id);
+	int r = x ? 0 : berth_error_set(err, ENOENT, "No such exec instance: %s", exec_id);
+	if (r == 0 && x->started)
+		r = berth_error_set(err, EBUSY, "Error: Exec command %s is already running", exec_id);
+	if (r == 0)
+		r = container_resolve(e, x->container, &c, err);
+	if (r == 0 && !record_running(&c))
+		r = berth_error_set(err, EBUSY, "container %s is not running", c.id);
+	if (r == 0) {
+		*ret_tty = x->tty;
+		*ret_stdin = x->in;
+	}
+	pthread_mutex_unlock(&cs->lock);
+	return r;
+}
+
 int berth_engine_exec_wait(struct berth_engine *e, const char *exec_id, struct berth_error *err)
 {
 	struct engine_containers *cs = e->containers;

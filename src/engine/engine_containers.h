@@ -96,6 +96,13 @@ int berth_engine_exec_create(struct berth_engine *e, const char *what, json_t *b
 int berth_engine_exec_start(struct berth_engine *e, const char *exec_id, bool detach, int *ret_fd, bool *ret_tty,
 			    bool *ret_stdin, struct berth_error *err);
 int berth_engine_exec_wait(struct berth_engine *e, const char *exec_id, struct berth_error *err);
+/* What start would refuse (no such exec, started already, its container
+ * not running), checked without starting: an attached start answers 101
+ * first and starts the process after, as dockerd does, so that its first
+ * output never travels with the 101's headers (clients such as docker-py
+ * lose what comes in the same read). */
+int berth_engine_exec_check(struct berth_engine *e, const char *exec_id, bool *ret_tty, bool *ret_stdin,
+			    struct berth_error *err);
 int berth_engine_exec_inspect(struct berth_engine *e, const char *exec_id, json_t **ret, struct berth_error *err);
 
 /* The terminal size of a container (exec_id NULL) or of an exec session. */

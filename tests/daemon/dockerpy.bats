@@ -63,6 +63,10 @@ suite() {
 	suite exec
 }
 
+@test "docker-py: exec_run's output written at once is never lost (the exec starts after the 101)" {
+	suite exec_output_first
+}
+
 @test "docker-py: top, pause, unpause, rename, restart, stop, kill, wait, remove" {
 	suite lifecycle
 }

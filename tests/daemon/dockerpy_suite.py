@@ -242,11 +242,20 @@ def check_logs(c, api, img):
 # ------------------------------------------------------------------ exec
 
 def late(cmd):
-    """An exec's command that writes only after a moment: docker-py reads an
-    exec's output from the raw socket, and what arrived with the 101's
-    headers sits in its HTTP parser's buffer and is lost (docker-py issues
-    2042 and 3332; dockerd has the race too)."""
-    return ["sh", "-c", "sleep 0.2; " + cmd]
+    """An exec's command, writing at once: docker-py reads an exec's output
+    from the raw socket, so what arrived with the 101's headers would sit in
+    its HTTP parser's buffer and be lost (docker-py issues 2042 and 3332).
+    berthd starts the exec only after the 101 is out, as dockerd does; the
+    loop in check_exec_output_first proves it."""
+    return ["sh", "-c", cmd]
+
+
+def check_exec_output_first(c, api, img):
+    ct = c.containers.run(img, "sleep 1000", detach=True, name="pyEF")
+    for i in range(30):
+        r = ct.exec_run(["echo", "first%d" % i])
+        eq(r.output, b"first%d\n" % i, "output written at once, run %d" % i)
+    ct.remove(force=True)
 
 
 def check_exec(c, api, img):

@@ -175,6 +175,7 @@ struct attach_session {
 	bool in, out, err;
 	/* an exec's stdio, connected before the upgrade; -1 for a container */
 	int exec_fd;
+	bool exec_pending; /* an exec to start once upgraded */
 	struct berth_attach *attach; /* a container's, registered before the upgrade */
 	char exec_id[65];
 };
@@ -223,6 +224,20 @@ static void proxy(struct berth_engine *e, int client, int shim, bool with_stdin)
 	}
 }
 
+/* The shim's side of a session: an exec started now, or a container's
+ * attach handed over at its start. */
+static int session_connect(struct attach_session *a, int *shim, struct berth_error *err)
+{
+	bool tty, in;
+	if (a->exec_fd >= 0) {
+		*shim = a->exec_fd;
+		return 0;
+	}
+	if (a->exec_pending)
+		return berth_engine_exec_start(a->engine, a->exec_id, false, shim, &tty, &in, err);
+	return berth_engine_container_attach_wait(a->engine, a->attach, shim, err);
+}
+
 static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, const char *extra_in,
 		       size_t extra_in_size, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
 {
@@ -230,8 +245,8 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, co
 	(void) con_cls;
 	struct attach_session *a = cls;
 	struct berth_error err = { 0 };
-	int shim = a->exec_fd;
-	if (shim >= 0 || berth_engine_container_attach_wait(a->engine, a->attach, &shim, &err) == 0) {
+	int shim = -1;
+	if (session_connect(a, &shim, &err) == 0) {
 		if (extra_in_size > 0 && write(shim, extra_in, extra_in_size) < 0)
 			berth_debug("attach %s: %s", a->id, strerror(errno));
 		proxy(a->engine, sock, shim, a->in);
@@ -240,6 +255,11 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, co
 		if (a->exec_id[0] && berth_engine_exec_wait(a->engine, a->exec_id, &err) < 0)
 			berth_debug("exec %s: %s", a->exec_id, err.msg);
 	} else {
+		/* past the 101 an error can only be told in the stream, as dockerd tells it */
+		char line[sizeof(err.msg) + 2];
+		int n = snprintf(line, sizeof(line), "%s\n", err.msg);
+		if (a->exec_pending && write(sock, line, (size_t) n) < 0)
+			berth_debug("exec %s: %s", a->exec_id, strerror(errno));
 		berth_debug("attach %s: %s", a->id, err.msg);
 	}
 	free(a);
@@ -367,16 +387,18 @@ static enum MHD_Result exec_start(struct api_request *req)
 	if (api_body_json(req, &body, &err) < 0)
 		return api_reply_error(req, &err);
 	bool detach = json_is_true(json_object_get(body, "Detach"));
-	if (berth_engine_exec_start(req->engine, req->param, detach, &fd, &tty, &in, &err) < 0)
-		return api_reply_error(req, &err);
-	if (detach)
+	if (detach) {
+		if (berth_engine_exec_start(req->engine, req->param, true, &fd, &tty, &in, &err) < 0)
+			return api_reply_error(req, &err);
 		return api_reply_json(req, MHD_HTTP_OK, NULL);
-	struct attach_session *a = calloc(1, sizeof(*a));
-	if (!a) {
-		close(fd);
-		return MHD_NO;
 	}
-	*a = (struct attach_session){ .engine = req->engine, .exec_fd = fd, .in = in };
+	if (berth_engine_exec_check(req->engine, req->param, &tty, &in, &err) < 0)
+		return api_reply_error(req, &err);
+	struct attach_session *a = calloc(1, sizeof(*a));
+	if (!a)
+		return MHD_NO;
+	/* started in on_upgrade, once the 101 is out */
+	*a = (struct attach_session){ .engine = req->engine, .exec_fd = -1, .in = in, .exec_pending = true };
 	snprintf(a->id, sizeof(a->id), "%s", req->param);
 	snprintf(a->exec_id, sizeof(a->exec_id), "%s", req->param);
 	return reply_upgrade(req, a, tty);
