@@ -61,6 +61,20 @@ void exec_forget_all(struct engine_containers *cs)
 	cs->n_execs = 0;
 }
 
+void exec_event(struct berth_engine *e, const struct berth_container_record *c, const char *verb, json_t *argv,
+		const char *exec_id, json_t *extra)
+{
+	char action[512];
+	size_t n = (size_t) snprintf(action, sizeof(action), "%s:", verb), i;
+	json_t *v;
+	json_array_foreach(argv, i, v) if (n < sizeof(action)) n +=
+		(size_t) snprintf(action + n, sizeof(action) - n, " %s", json_string_value(v));
+	if (!extra)
+		extra = json_object();
+	json_object_set_new(extra, "execID", json_string(exec_id));
+	container_event(e, argv ? action : verb, c, extra);
+}
+
 int berth_engine_exec_create(struct berth_engine *e, const char *what, json_t *body, char ret_id[65],
 			     struct berth_error *err)
 {
@@ -96,7 +110,7 @@ int berth_engine_exec_create(struct berth_engine *e, const char *what, json_t *b
 		cs->execs = x;
 		cs->n_execs++;
 		snprintf(ret_id, 65, "%s", x->id);
-		container_event(e, "exec_create", &c, NULL);
+		exec_event(e, &c, "exec_create", cmd, x->id, NULL);
 	} else {
 		free(x);
 	}
@@ -193,6 +207,10 @@ int berth_engine_exec_start(struct berth_engine *e, const char *exec_id, bool de
 	if (r == 0)
 		r = exec_launch(e, x->container, x->id, process, x->tty, x->in && !detach, err);
 	if (r == 0) {
+		_cleanup_container_record_ struct berth_container_record c = { 0 };
+		struct berth_error ignored = { 0 };
+		if (berth_containers_get(e->db, x->container, &c, &ignored) == 0)
+			exec_event(e, &c, "exec_start", json_object_get(x->request, "Cmd"), x->id, NULL);
 		container_state_dir(e, x->container, state);
 		x->started = true;
 		*ret_tty = x->tty;
@@ -240,16 +258,27 @@ int berth_engine_exec_check(struct berth_engine *e, const char *exec_id, bool *r
 int berth_engine_exec_wait(struct berth_engine *e, const char *exec_id, struct berth_error *err)
 {
 	struct engine_containers *cs = e->containers;
-	char state[4096], request[100], reply[256];
+	char state[4096], request[100], reply[256], container[BERTH_CONTAINER_ID_LEN + 1];
 	pthread_mutex_lock(&cs->lock);
 	struct exec_record *x = exec_find(cs, exec_id);
-	if (x)
+	if (x) {
 		container_state_dir(e, x->container, state);
+		snprintf(container, sizeof(container), "%s", x->container);
+	}
 	pthread_mutex_unlock(&cs->lock);
 	if (!x)
 		return berth_error_set(err, ENOENT, "No such exec instance: %s", exec_id);
 	snprintf(request, sizeof(request), "wait-exec %s", exec_id);
-	return berth_shim_request(state, request, 30000, reply, sizeof(reply), err);
+	int r = berth_shim_request(state, request, 30000, reply, sizeof(reply), err);
+	int code;
+	_cleanup_container_record_ struct berth_container_record c = { 0 };
+	struct berth_error ignored = { 0 };
+	if (r == 0 && sscanf(reply, "exited %d", &code) == 1 && berth_containers_get(e->db, container, &c, &ignored) == 0) {
+		char text[16];
+		snprintf(text, sizeof(text), "%d", code);
+		exec_event(e, &c, "exec_die", NULL, exec_id, json_pack("{s:s}", "exitCode", text));
+	}
+	return r;
 }
 
 int berth_engine_exec_inspect(struct berth_engine *e, const char *exec_id, json_t **ret, struct berth_error *err)

@@ -120,6 +120,10 @@ json_t *state_created(void);
 
 void container_event(struct berth_engine *e, const char *action, const struct berth_container_record *c,
 		     json_t *extra);
+/* dockerd's exec events: "exec_create: CMD ARGS" (verb alone when argv is
+ * NULL), the execID attribute and extra's (stolen). */
+void exec_event(struct berth_engine *e, const struct berth_container_record *c, const char *verb, json_t *argv,
+		const char *exec_id, json_t *extra);
 
 /* ---- container_volumes.c: a container's named and anonymous volumes ---- */
 /* Acquire every volume the container mounts, making the anonymous ones

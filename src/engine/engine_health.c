@@ -102,20 +102,6 @@ static bool spawn_detached(void *(*fn)(void *), void *arg)
 
 /* ---- one probe ---- */
 
-static void probe_event(struct berth_engine *e, const struct berth_container_record *c, const char *verb,
-			json_t *argv, const char *exec_id, json_t *extra)
-{
-	char action[512];
-	size_t n = (size_t) snprintf(action, sizeof(action), "%s:", verb), i;
-	json_t *v;
-	json_array_foreach(argv, i, v) if (n < sizeof(action)) n +=
-		(size_t) snprintf(action + n, sizeof(action) - n, " %s", json_string_value(v));
-	if (!extra)
-		extra = json_object();
-	json_object_set_new(extra, "execID", json_string(exec_id));
-	container_event(e, argv ? action : verb, c, extra);
-}
-
 /* Read the probe's output until its end or the deadline: 1 at the end, 0
  * at the deadline, < 0 when the daemon closes. */
 static int probe_read(struct engine_health *h, int fd, int64_t deadline_ms, struct berth_health_output *out)
@@ -167,10 +153,10 @@ static int probe_exec(struct berth_engine *e, struct engine_health *h, const str
 	if (r < 0)
 		return r;
 	container_state_dir(e, x->id, state);
-	probe_event(e, c, "exec_create", x->argv, exec_id, NULL);
+	exec_event(e, c, "exec_create", x->argv, exec_id, NULL);
 	r = exec_process(e, x->id, request, false, &process, err);
 	if (r == 0) {
-		probe_event(e, c, "exec_start", x->argv, exec_id, NULL);
+		exec_event(e, c, "exec_start", x->argv, exec_id, NULL);
 		r = exec_launch(e, x->id, exec_id, process, false, false, err);
 	}
 	_cleanup_close_ int fd = -1;
@@ -206,7 +192,7 @@ static int probe_exec(struct berth_engine *e, struct engine_health *h, const str
 			res->output = NULL;
 		char code[16];
 		snprintf(code, sizeof(code), "%d", res->exit_code);
-		probe_event(e, c, "exec_die", NULL, exec_id, json_pack("{s:s}", "exitCode", code));
+		exec_event(e, c, "exec_die", NULL, exec_id, json_pack("{s:s}", "exitCode", code));
 	}
 	/* the probe's files: one per probe would pile up in the state dir */
 	_cleanup_close_ int dirfd = open(state, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

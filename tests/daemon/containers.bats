@@ -345,6 +345,16 @@ volume destroy evvol"
 	assert_eq "$output" "mount /data false
 unmount /data false"
 	dk volume rm evdata >/dev/null
+	# exec events as dockerd words them, with the exec's ID
+	dk run -d --name evexec "$BB" sleep 1000 >/dev/null
+	dk exec evexec sh -c 'exit 3' || true
+	until=$(($(date +%s) + 1))
+	run dk events --since "$t0" --until "$until" --filter container=evexec --filter event=exec_create \
+		--filter event=exec_start --filter event=exec_die --format '{{.Action}} {{.Actor.Attributes.exitCode}}'
+	assert_eq "$output" "exec_create: sh -c exit 3 <no value>
+exec_start: sh -c exit 3 <no value>
+exec_die 3"
+	[ "$(dk events --since "$t0" --until "$until" --filter event=exec_die --format '{{json .}}' | jq -r '.Actor.Attributes.execID | length')" = 64 ]
 	run dk events --since "$t0" --until "$until" --filter colour=red
 	[ "$status" -ne 0 ]
 	assert_contains "$output" "invalid filter 'colour'"
