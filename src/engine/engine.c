@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,6 +71,26 @@ static int open_stores(struct berth_engine *e, const struct berth_engine_options
 	return r;
 }
 
+/* ROOT/engine-id, made once (a random UUID, as dockerd's engine-id). */
+static int load_engine_id(struct berth_engine *e, struct berth_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	struct berth_error ignored = { 0 };
+	if (berth_read_file_at(e->root_fd, "engine-id", 64, &text, &len, &ignored) == 0 && len >= 36) {
+		snprintf(e->id, sizeof(e->id), "%.36s", text);
+		return 0;
+	}
+	unsigned char b[16];
+	if (getrandom(b, sizeof(b), 0) != (ssize_t) sizeof(b))
+		return berth_error_sys(err, errno, "make the engine ID: getrandom");
+	b[6] = (unsigned char) ((b[6] & 0x0f) | 0x40); /* version 4 */
+	b[8] = (unsigned char) ((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+	snprintf(e->id, sizeof(e->id), "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+		 b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	return berth_write_file_atomic(e->root_fd, "engine-id", e->id, strlen(e->id), 0600, 0, err);
+}
+
 int berth_engine_open(const struct berth_engine_options *o, struct berth_engine **ret, struct berth_error *err)
 {
 	struct berth_engine *e = calloc(1, sizeof(*e));
@@ -90,6 +111,8 @@ int berth_engine_open(const struct berth_engine_options *o, struct berth_engine 
 		r = berth_error_sys(err, errno, "open %s", o->root);
 	if (r == 0)
 		r = lock_root(e, err);
+	if (r == 0)
+		r = load_engine_id(e, err);
 	if (r == 0)
 		r = open_registries(e, o, err);
 	if (r == 0)

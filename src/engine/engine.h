@@ -54,6 +54,7 @@ struct berth_engine {
 	 * sweeps what a running pull has made but not yet recorded. */
 	pthread_rwlock_t gc_lock;
 	int64_t started_nano;
+	char id[37]; /* docker info's ID: a UUID made at the first start, kept in ROOT/engine-id */
 	volatile int shutting_down;
 	struct engine_containers *containers; /* engine_containers.c */
 };

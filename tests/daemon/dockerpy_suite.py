@@ -11,6 +11,7 @@ with a prefix of its own and removed by the bats file's daemon teardown.
 """
 
 import datetime
+import re
 import socket
 import sys
 import time
@@ -88,6 +89,8 @@ def check_system(c, api, img):
     eq(info["OSType"], "linux", "info OSType")
     ok(info["NCPU"] >= 1 and info["MemTotal"] > 0, "info NCPU / MemTotal: %r" % info)
     ok(info.get("Name") and info.get("ServerVersion"), "info Name, ServerVersion")
+    ok(re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", info["ID"]),
+       "info ID is a UUID: %r" % info["ID"])
     run.pause()
     eq(c.info()["ContainersPaused"], 1, "info ContainersPaused after pause")
     run.unpause()

@@ -201,6 +201,8 @@ volume prune  {"reclaimed":"0"}'
 	dk volume create lost >/dev/null
 	echo data >"$BERTHD_ROOT/volumes/keep/_data/f"
 	before=$(dk volume inspect keep)
+	local engine_id
+	engine_id=$(dk info -f '{{.ID}}')
 	berthd_kill9
 	# a create that died before its row, a row whose directory went, a
 	# remove that died after its rename, a directory with data and no row
@@ -211,6 +213,7 @@ volume prune  {"reclaimed":"0"}'
 	echo precious >"$BERTHD_ROOT/volumes/restored/_data/p"
 	berthd_start
 	assert_eq "$(dk volume inspect keep)" "$before" "inspect after restart"
+	assert_eq "$(dk info -f '{{.ID}}')" "$engine_id" "the engine ID after restart"
 	[ "$(cat "$BERTHD_ROOT/volumes/keep/_data/f")" = data ]
 	[ ! -e "$BERTHD_ROOT/volumes/halfmade" ]
 	[ -d "$BERTHD_ROOT/volumes/lost/_data" ]

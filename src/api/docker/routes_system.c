@@ -110,7 +110,7 @@ static enum MHD_Result info(struct api_request *req)
 	json_t *out = json_pack(
 		"{s:s, s:i, s:i, s:i, s:i, s:I, s:s, s:[[s,s]], s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:s, s:s, s:s, s:s, s:s, s:s,"
 		" s:s, s:I, s:I, s:s, s:s, s:s, s:b, s:s, s:{s:s, s:b}}",
-		"ID", "", "Containers", counts.total, "ContainersRunning", counts.running, "ContainersPaused", counts.paused,
+		"ID", e->id, "Containers", counts.total, "ContainersRunning", counts.running, "ContainersPaused", counts.paused,
 		"ContainersStopped", counts.stopped, "Images",
 		(json_int_t) count_images(e), "Driver", berth_snapshotter_driver(e->snapshots), "DriverStatus", "Root Dir",
 		berth_snapshotter_root(e->snapshots), "MemoryLimit", 1, "SwapLimit", 1, "CpuCfsPeriod", 1, "CpuCfsQuota",
