@@ -191,6 +191,19 @@ int exec_launch(struct berth_engine *e, const char *container, const char *exec_
 	return berth_shim_request(state, request, 30000, reply, sizeof(reply), err);
 }
 
+/* The exec, when it exists and has not been started (under lock). */
+static int exec_startable(struct engine_containers *cs, const char *exec_id, struct exec_record **ret,
+			  struct berth_error *err)
+{
+	struct exec_record *x = exec_find(cs, exec_id);
+	if (!x)
+		return berth_error_set(err, ENOENT, "No such exec instance: %s", exec_id);
+	if (x->started)
+		return berth_error_set(err, EBUSY, "Error: Exec command %s is already running", exec_id);
+	*ret = x;
+	return 0;
+}
+
 int berth_engine_exec_start(struct berth_engine *e, const char *exec_id, bool detach, int *ret_fd, bool *ret_tty,
 			    bool *ret_stdin, struct berth_error *err)
 {
@@ -198,10 +211,8 @@ int berth_engine_exec_start(struct berth_engine *e, const char *exec_id, bool de
 	char state[4096], path[4200], header[64];
 	_cleanup_json_ json_t *process = NULL;
 	pthread_mutex_lock(&cs->lock);
-	struct exec_record *x = exec_find(cs, exec_id);
-	int r = x ? 0 : berth_error_set(err, ENOENT, "No such exec instance: %s", exec_id);
-	if (r == 0 && x->started)
-		r = berth_error_set(err, EBUSY, "Error: Exec command %s is already running", exec_id);
+	struct exec_record *x = NULL;
+	int r = exec_startable(cs, exec_id, &x, err);
 	if (r == 0)
 		r = exec_process(e, x->container, x->request, x->tty, &process, err);
 	if (r == 0)
@@ -239,10 +250,8 @@ int berth_engine_exec_check(struct berth_engine *e, const char *exec_id, bool *r
 	struct engine_containers *cs = e->containers;
 	_cleanup_container_record_ struct berth_container_record c = { 0 };
 	pthread_mutex_lock(&cs->lock);
-	struct exec_record *x = exec_find(cs, exec_id);
-	int r = x ? 0 : berth_error_set(err, ENOENT, "No such exec instance: %s", exec_id);
-	if (r == 0 && x->started)
-		r = berth_error_set(err, EBUSY, "Error: Exec command %s is already running", exec_id);
+	struct exec_record *x = NULL;
+	int r = exec_startable(cs, exec_id, &x, err);
 	if (r == 0)
 		r = container_resolve(e, x->container, &c, err);
 	if (r == 0 && !record_running(&c))

@@ -9,9 +9,7 @@ load helpers
 
 setup_file() {
 	require_binaries || return 1
-	export ROOTFS=$BATS_FILE_TMPDIR/rootfs
-	"$_BERTH_TOP/scripts/make-rootfs" "$ROOTFS" || return 1
-	tar -C "$ROOTFS" -cf "$BATS_FILE_TMPDIR/rootfs.tar" . || return 1
+	busybox_tar_setup || return 1
 }
 
 teardown_file() {
@@ -22,7 +20,7 @@ setup() {
 	daemon_setup
 	berthd_start
 	timeout "$DK_TIMEOUT" "$DOCKER" -H "unix://$BERTHD_SOCK" import - bb:latest \
-		<"$BATS_FILE_TMPDIR/rootfs.tar" >/dev/null
+		<"$ROOTFS_TAR" >/dev/null
 	# a file of the host that no container may read or write
 	CANARY=$T/canary
 	echo "host secret" >"$CANARY"

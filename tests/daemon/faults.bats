@@ -13,9 +13,7 @@ load helpers
 
 setup_file() {
 	require_binaries || return 1
-	export ROOTFS=$BATS_FILE_TMPDIR/rootfs ROOTFS_TAR=$BATS_FILE_TMPDIR/rootfs.tar
-	"$_BERTH_TOP/scripts/make-rootfs" "$ROOTFS" || return 1
-	tar -C "$ROOTFS" -cf "$ROOTFS_TAR" . || return 1
+	busybox_tar_setup || return 1
 }
 
 teardown_file() {

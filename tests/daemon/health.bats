@@ -11,9 +11,7 @@ load helpers
 
 setup_file() {
 	require_binaries || return 1
-	export ROOTFS=$BATS_FILE_TMPDIR/rootfs TAR=$BATS_FILE_TMPDIR/rootfs.tar
-	"$_BERTH_TOP/scripts/make-rootfs" "$ROOTFS" || return 1
-	tar -C "$ROOTFS" -cf "$TAR" . || return 1
+	busybox_tar_setup || return 1
 	export BERTH_CLI=${BERTH_CLI:-$_BERTH_TOP/build/src/cli/berth}
 }
 
@@ -24,7 +22,7 @@ teardown_file() {
 setup() {
 	daemon_setup
 	berthd_start
-	dk import "$TAR" bb >/dev/null
+	dk import "$ROOTFS_TAR" bb >/dev/null
 }
 
 teardown() {
@@ -118,7 +116,7 @@ wait_health() {
 }
 
 @test "health: the image's HEALTHCHECK, merged with the request's; NONE; dockerd's checks" {
-	dk import --change 'HEALTHCHECK --interval=150ms --retries=4 CMD ["sh", "-c", "exit 0"]' "$TAR" hc >/dev/null
+	dk import --change 'HEALTHCHECK --interval=150ms --retries=4 CMD ["sh", "-c", "exit 0"]' "$ROOTFS_TAR" hc >/dev/null
 	dk run -d --name img hc sleep 300 >/dev/null
 	assert_eq "$(dk inspect --format '{{json .Config.Healthcheck}}' img)" \
 		'{"Test":["CMD","sh","-c","exit 0"],"Interval":150000000,"Retries":4}'

@@ -258,6 +258,16 @@ daemon_teardown_file() {
 
 # build_layout LAYOUT TAG ARGS...: mkimage.py into LAYOUT (busybox from
 # $ROOTFS when set); prints nothing.
+# busybox_tar_setup (in setup_file): a busybox root filesystem from Debian's
+# busybox-static in $ROOTFS and as a tar in $ROOTFS_TAR, for a file whose
+# tests import their image instead of pulling it (docker import is faster
+# than a registry for one layer).
+busybox_tar_setup() {
+	export ROOTFS=$BATS_FILE_TMPDIR/rootfs ROOTFS_TAR=$BATS_FILE_TMPDIR/rootfs.tar
+	"$_BERTH_TOP/scripts/make-rootfs" "$ROOTFS" >/dev/null || return 1
+	tar -C "$ROOTFS" -cf "$ROOTFS_TAR" .
+}
+
 build_layout() {
 	local layout=$1 tag=$2
 	shift 2

@@ -10,9 +10,7 @@ load helpers
 
 setup_file() {
 	require_binaries || return 1
-	export ROOTFS=$BATS_FILE_TMPDIR/rootfs TAR=$BATS_FILE_TMPDIR/rootfs.tar
-	"$_BERTH_TOP/scripts/make-rootfs" "$ROOTFS" || return 1
-	tar -C "$ROOTFS" -cf "$TAR" . || return 1
+	busybox_tar_setup || return 1
 }
 
 teardown_file() {
@@ -30,7 +28,7 @@ teardown() {
 
 start() {
 	berthd_start "$@"
-	dk import "$TAR" bb
+	dk import "$ROOTFS_TAR" bb
 }
 
 @test "init: docker-init is PID 1, the command its child; HostConfig.Init" {

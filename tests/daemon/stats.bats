@@ -10,9 +10,7 @@ load helpers
 
 setup_file() {
 	require_binaries || return 1
-	export ROOTFS=$BATS_FILE_TMPDIR/rootfs
-	"$_BERTH_TOP/scripts/make-rootfs" "$ROOTFS" >/dev/null || return 1
-	tar -C "$ROOTFS" -cf "$BATS_FILE_TMPDIR/rootfs.tar" . || return 1
+	busybox_tar_setup || return 1
 }
 
 teardown_file() {
@@ -22,7 +20,7 @@ teardown_file() {
 setup() {
 	daemon_setup
 	berthd_start
-	timeout 60 "$DOCKER" -H "unix://$BERTHD_SOCK" import - bb <"$BATS_FILE_TMPDIR/rootfs.tar" >/dev/null
+	timeout 60 "$DOCKER" -H "unix://$BERTHD_SOCK" import - bb <"$ROOTFS_TAR" >/dev/null
 }
 
 teardown() {

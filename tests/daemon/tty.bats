@@ -16,9 +16,7 @@ setup_file() {
 		echo "tmux is not installed (scripts/setup installs it)" >&2
 		return 1
 	}
-	export ROOTFS=$BATS_FILE_TMPDIR/rootfs
-	"$_BERTH_TOP/scripts/make-rootfs" "$ROOTFS" || return 1
-	tar -C "$ROOTFS" -cf "$BATS_FILE_TMPDIR/rootfs.tar" . || return 1
+	busybox_tar_setup || return 1
 }
 
 teardown_file() {
@@ -28,7 +26,7 @@ teardown_file() {
 setup() {
 	daemon_setup
 	berthd_start
-	dk import -c 'CMD ["sh"]' "$BATS_FILE_TMPDIR/rootfs.tar" ttytest/bb:latest >/dev/null
+	dk import -c 'CMD ["sh"]' "$ROOTFS_TAR" ttytest/bb:latest >/dev/null
 	export BB=ttytest/bb:latest
 }
 

@@ -123,6 +123,10 @@ bool api_archive_upload_begin(struct api_request *req, const char *url);
  * a refusal is kept in req->upload_err and answered after the body. */
 void api_import_upload_begin(struct api_request *req);
 /* GET /containers/{id}/export and /changes (routes_export.c); the ID in req->param */
+/* A streamed application/x-tar answer that reads x as the client reads
+ * (x is taken, freed with the response; NULL when out of memory). */
+struct berth_tree_tar;
+struct MHD_Response *api_tar_response(struct berth_tree_tar *x);
 enum MHD_Result api_container_export(struct api_request *req);
 enum MHD_Result api_container_changes(struct api_request *req);
 /* GET /containers/{id}/logs (container_logs.c); the ID in req->param */

@@ -13,7 +13,6 @@
 #include "log.h"
 #include "tree_tar.h"
 
-#define ARCHIVE_BLOCK (64 * 1024)
 #define STAT_HEADER "X-Docker-Container-Path-Stat"
 
 /* "/containers/{id}/archive": the id into req->param. */
@@ -42,25 +41,6 @@ static const char *path_param(struct api_request *req, struct berth_error *err)
 	return path;
 }
 
-static ssize_t tar_reader(void *cls, uint64_t pos, char *buf, size_t max)
-{
-	(void) pos;
-	struct berth_error err = { 0 };
-	ssize_t n = berth_tree_tar_read(cls, buf, max, &err);
-	if (n > 0)
-		return n;
-	if (n == 0)
-		return MHD_CONTENT_READER_END_OF_STREAM;
-	/* The status went out already: cut the answer short. */
-	berth_warn("%s", err.msg);
-	return MHD_CONTENT_READER_END_WITH_ERROR;
-}
-
-static void tar_free(void *cls)
-{
-	berth_tree_tar_free(cls);
-}
-
 static enum MHD_Result archive_get(struct api_request *req, bool head)
 {
 	struct berth_error err = { 0 };
@@ -72,16 +52,14 @@ static enum MHD_Result archive_get(struct api_request *req, bool head)
 		      : berth_engine_container_archive_get(req->engine, req->param, path, &stat, &x, &err);
 	if (r < 0)
 		return api_reply_error(req, &err);
-	struct MHD_Response *resp =
-		head ? MHD_create_response_from_buffer(0, (void *) "", MHD_RESPMEM_PERSISTENT)
-		     : MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, ARCHIVE_BLOCK, tar_reader, x, tar_free);
-	if (!resp) {
-		berth_tree_tar_free(x);
+	struct MHD_Response *resp = head ? MHD_create_response_from_buffer(0, (void *) "", MHD_RESPMEM_PERSISTENT)
+					 : api_tar_response(x);
+	if (!resp)
 		return MHD_NO;
-	}
 	api_add_common_headers(resp);
 	MHD_add_response_header(resp, STAT_HEADER, stat);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/x-tar");
+	if (head)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/x-tar");
 	enum MHD_Result res = MHD_queue_response(req->conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return res;

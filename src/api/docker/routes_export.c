@@ -10,7 +10,7 @@
 /* libmicrohttpd pulls the tar a block at a time, as the client reads. */
 #define EXPORT_BLOCK (64 * 1024)
 
-static ssize_t export_reader(void *cls, uint64_t pos, char *buf, size_t max)
+static ssize_t tar_reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	(void) pos;
 	struct berth_tree_tar *x = cls;
@@ -26,9 +26,20 @@ static ssize_t export_reader(void *cls, uint64_t pos, char *buf, size_t max)
 	return MHD_CONTENT_READER_END_WITH_ERROR;
 }
 
-static void export_free(void *cls)
+static void tar_free(void *cls)
 {
 	berth_tree_tar_free(cls);
+}
+
+struct MHD_Response *api_tar_response(struct berth_tree_tar *x)
+{
+	struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, EXPORT_BLOCK, tar_reader, x, tar_free);
+	if (!r) {
+		berth_tree_tar_free(x);
+		return NULL;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/x-tar");
+	return r;
 }
 
 enum MHD_Result api_container_export(struct api_request *req)
@@ -37,14 +48,10 @@ enum MHD_Result api_container_export(struct api_request *req)
 	struct berth_tree_tar *x = NULL;
 	if (berth_engine_container_export(req->engine, req->param, &x, &err) < 0)
 		return api_reply_error(req, &err);
-	struct MHD_Response *r =
-		MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, EXPORT_BLOCK, export_reader, x, export_free);
-	if (!r) {
-		berth_tree_tar_free(x);
+	struct MHD_Response *r = api_tar_response(x);
+	if (!r)
 		return MHD_NO;
-	}
 	api_add_common_headers(r);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/x-tar");
 	enum MHD_Result res = MHD_queue_response(req->conn, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return res;
