@@ -158,6 +158,7 @@ done" ]
 	same_as_docker exec
 	same_as_docker exec -x box true
 	same_as_docker exec -u
+	same_as_docker exec --detach-keys ctrl-1 box true
 }
 
 @test "exec -it in a terminal: a prompt, the window's size, a resize, exit's status, ctrl-p ctrl-q" {
@@ -184,4 +185,12 @@ done" ]
 	until_output rc=1 cat "$BATS_TEST_TMPDIR/rc2"
 	run berth exec box sh -c 'kill -0 $(cat /tmp/sh.pid) && echo alive'
 	[ "$output" = alive ]
+
+	# keys of one's own
+	tm new-window "'$BERTH_CLI' exec -it --detach-keys ctrl-a,b box sh; echo rc=\$? >'$BATS_TEST_TMPDIR/rc3'; sleep 60"
+	tm send-keys "echo in-win''dow3" Enter
+	screen_has "in-window3"
+	tm send-keys C-a b
+	screen_has "read escape sequence"
+	until_output rc=1 cat "$BATS_TEST_TMPDIR/rc3"
 }
