@@ -68,7 +68,8 @@ void berth_tty_size(int *rows, int *cols)
 	*cols = ws.ws_col;
 }
 
-static int resize_once(struct berth_client *c, const char *id, int delta, struct berth_error *err)
+/* POST /containers/ID/resize or, for an exec's tty, /exec/ID/resize. */
+static int resize_once(struct berth_client *c, bool exec, const char *id, int delta, struct berth_error *err)
 {
 	_cleanup_path_ struct berth_path p = { 0 };
 	char h[16], w[16];
@@ -78,7 +79,7 @@ static int resize_once(struct berth_client *c, const char *id, int delta, struct
 		return 0;
 	snprintf(h, sizeof(h), "%d", rows + delta);
 	snprintf(w, sizeof(w), "%d", cols + delta);
-	berth_path_init(&p, "/containers/");
+	berth_path_init(&p, exec ? "/exec/" : "/containers/");
 	berth_path_segment(&p, id);
 	berth_path_append(&p, "/resize");
 	berth_path_query(&p, "h", h);
@@ -87,25 +88,54 @@ static int resize_once(struct berth_client *c, const char *id, int delta, struct
 	if (!path)
 		return -ENOMEM;
 	int r = berth_client_do_json(c, &(struct berth_request){ .method = "POST", .path = path }, NULL, err);
-	return r == -ENOENT && !strstr(err->msg, "No such container") ? 0 : r;
+	/* a 404 that names no container or exec: a daemon without resize */
+	return r == -ENOENT && !strstr(err->msg, "No such ") ? 0 : r;
 }
 
 void berth_tty_resize(struct berth_client *c, const char *id, int delta)
 {
 	struct berth_error err = { 0 };
-	resize_once(c, id, delta, &err);
+	resize_once(c, false, id, delta, &err);
 }
 
-void berth_tty_resize_started(struct berth_client *c, const char *id)
+/* An exec that ended (or never started) has no tty left to size. */
+static bool exec_gone(struct berth_client *c, const char *id)
+{
+	_cleanup_path_ struct berth_path p = { 0 };
+	_cleanup_json_ json_t *doc = NULL;
+	struct berth_error err = { 0 };
+	berth_path_init(&p, "/exec/");
+	berth_path_segment(&p, id);
+	berth_path_append(&p, "/json");
+	const char *path = berth_path_get(&p, &err);
+	if (!path || berth_client_do_json(c, &(struct berth_request){ .path = path }, &doc, &err) < 0)
+		return true;
+	return json_is_integer(json_object_get(doc, "ExitCode"));
+}
+
+static void resize_started(struct berth_client *c, bool exec, const char *id)
 {
 	struct berth_error err = { 0 };
-	for (int retry = 0; resize_once(c, id, 0, &err) < 0; retry++) {
+	for (int retry = 0; resize_once(c, exec, id, 0, &err) < 0; retry++) {
+		/* docker retries beside the stream, which ends first: no word then */
+		if (exec && exec_gone(c, id))
+			return;
 		if (retry == 10) {
 			fprintf(stderr, "failed to resize tty, using default size\n");
 			return;
 		}
 		nanosleep(&(struct timespec){ .tv_nsec = (retry + 1) * 10 * 1000000L }, NULL);
 	}
+}
+
+void berth_tty_resize_started(struct berth_client *c, const char *id)
+{
+	resize_started(c, false, id);
+}
+
+void berth_exec_resize_started(struct berth_client *c, const char *exec_id)
+{
+	resize_started(c, true, exec_id);
 }
 
 /* ---- opening the connections ---- */
@@ -349,8 +379,10 @@ static void handle_signal(struct session *s)
 		return;
 	int sig = (int) si.ssi_signo;
 	if (sig == SIGWINCH) {
-		if (s->o->monitor_size)
-			berth_tty_resize(s->c, s->o->id, 0);
+		if (s->o->monitor_size) {
+			struct berth_error ignored = { 0 };
+			resize_once(s->c, s->o->exec, s->o->id, 0, &ignored);
+		}
 		return;
 	}
 	if (s->o->sig_proxy) {

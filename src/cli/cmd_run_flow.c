@@ -31,10 +31,16 @@ int berth_cli_run_error(struct berth_cli *cli, int status, const char *msg)
 
 int berth_cli_min_args_error(struct berth_cli *cli, const struct berth_cmd_info *info)
 {
+	return berth_cli_min_n_args_error(cli, info, 1);
+}
+
+int berth_cli_min_n_args_error(struct berth_cli *cli, const struct berth_cmd_info *info, int n)
+{
 	fflush(stdout);
 	fprintf(stderr,
-		"berth: '%s' requires at least 1 argument\n\nUsage:  %s %s\n\nSee '%s --help' for more information\n",
-		cli->cmd_path, cli->cmd_path, info->usage, cli->cmd_path);
+		"berth: '%s' requires at least %d argument%s\n\nUsage:  %s %s\n\nSee '%s --help' for more "
+		"information\n",
+		cli->cmd_path, n, n == 1 ? "" : "s", cli->cmd_path, info->usage, cli->cmd_path);
 	return 1;
 }
 

@@ -124,6 +124,7 @@ int berth_cmd_restart(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_rm(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_wait(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_attach(struct berth_cli *cli, int argc, char **argv);
+int berth_cmd_exec(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_ps(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_logs(struct berth_cli *cli, int argc, char **argv);
 int berth_cmd_inspect(struct berth_cli *cli, int argc, char **argv);

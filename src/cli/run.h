@@ -36,7 +36,8 @@ int berth_container_create(struct berth_cli *cli, json_t *body, const struct ber
 #define BERTH_DETACH_KEYS_MAX 16
 
 struct berth_stream_opts {
-	const char *id;	   /* the container, for resize and kill */
+	const char *id;	   /* the container (the exec with exec), for resize and kill */
+	bool exec;	   /* id is an exec's: its tty resized at /exec/ID/resize */
 	bool tty;	   /* the container has a terminal: raw bytes, not frames */
 	bool in;	   /* copy stdin to the container (then half-close at EOF) */
 	bool out;	   /* some output stream is attached */
@@ -74,6 +75,9 @@ void berth_tty_resize(struct berth_client *c, const char *id, int delta);
 /* The same after a start: retried a few times, as docker does, with its
  * message when it never works. */
 void berth_tty_resize_started(struct berth_client *c, const char *id);
+/* The same for an exec's tty (POST /exec/ID/resize), without the message
+ * when the exec ended before its size could be set. */
+void berth_exec_resize_started(struct berth_client *c, const char *exec_id);
 /* The terminal's rows and columns (0 when stdout is not one). */
 void berth_tty_size(int *rows, int *cols);
 
@@ -89,6 +93,8 @@ int berth_cli_run_error(struct berth_cli *cli, int status, const char *msg);
 /* "'berth start' requires at least 1 argument" with docker's "See" hint
  * for the commands that take one or more; returns 1. */
 int berth_cli_min_args_error(struct berth_cli *cli, const struct berth_cmd_info *info);
+/* The same for commands that take n or more ("requires at least 2 arguments"). */
+int berth_cli_min_n_args_error(struct berth_cli *cli, const struct berth_cmd_info *info, int n);
 
 /* ---- the commands' flows (cmd_run_flow.c) ---- */
 
