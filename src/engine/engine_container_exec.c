@@ -24,6 +24,7 @@ struct exec_record {
 	char id[65], container[65];
 	json_t *request;
 	bool tty, in, out, errs, started;
+	int failed_code; /* the process never ran: 126 or 127, as a shell says */
 	struct exec_record *next;
 };
 
@@ -215,8 +216,13 @@ int berth_engine_exec_start(struct berth_engine *e, const char *exec_id, bool de
 	int r = exec_startable(cs, exec_id, &x, err);
 	if (r == 0)
 		r = exec_process(e, x->container, x->request, x->tty, &process, err);
-	if (r == 0)
-		r = exec_launch(e, x->container, x->id, process, x->tty, x->in && !detach, err);
+	if (r == 0 && (r = exec_launch(e, x->container, x->id, process, x->tty, x->in && !detach, err)) < 0) {
+		/* as dockerd: the exec is over, with a shell's status for a command
+		 * that is not there (127) or cannot run (126) */
+		x->started = true;
+		x->failed_code = strstr(err->msg, "no such file") || strstr(err->msg, "not found") ? 127 : 126;
+		berth_error_wrap(err, "OCI runtime exec failed");
+	}
 	if (r == 0) {
 		_cleanup_container_record_ struct berth_container_record c = { 0 };
 		struct berth_error ignored = { 0 };
@@ -304,6 +310,10 @@ int berth_engine_exec_inspect(struct berth_engine *e, const char *exec_id, json_
 		snprintf(name, sizeof(name), "exec-%s.exit", x->id);
 		struct berth_error ignored = { 0 };
 		bool exited = berth_shim_read_exit(state, name, &code, &when, &ignored) == 1;
+		if (x->failed_code) {
+			exited = true;
+			code = x->failed_code;
+		}
 		long pid = 0;
 		snprintf(pidfile, sizeof(pidfile), "%s/exec-%s.pid", state, x->id);
 		FILE *f = fopen(pidfile, "re");

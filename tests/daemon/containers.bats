@@ -161,8 +161,11 @@ teardown() {
 	local i=0
 	while ! dk exec x cat /tmp/marker >/dev/null 2>&1 && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 	assert_eq "$(dk exec x cat /tmp/marker)" later
-	run dk exec x /no/such
-	[ "$status" -ne 0 ]
+	# a command that cannot run: the reason in the stream, a shell's status
+	run -127 dk exec x /nonexistent
+	assert_contains "$output" 'OCI runtime exec failed: exec: "/nonexistent"'
+	run -126 dk exec -t x /etc
+	assert_contains "$output" "permission denied"
 	dk rm -f x >/dev/null
 	run dk exec x true
 	[ "$status" -ne 0 ]

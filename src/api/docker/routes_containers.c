@@ -13,6 +13,7 @@
 #include "api.h"
 #include "cleanup.h"
 #include "engine_containers.h"
+#include "file.h"
 #include "json.h"
 #include "log.h"
 
@@ -176,6 +177,7 @@ struct attach_session {
 	/* an exec's stdio, connected before the upgrade; -1 for a container */
 	int exec_fd;
 	bool exec_pending; /* an exec to start once upgraded */
+	bool tty;	   /* raw bytes; else docker's 8-byte frames */
 	struct berth_attach *attach; /* a container's, registered before the upgrade */
 	char exec_id[65];
 };
@@ -255,10 +257,19 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, co
 		if (a->exec_id[0] && berth_engine_exec_wait(a->engine, a->exec_id, &err) < 0)
 			berth_debug("exec %s: %s", a->exec_id, err.msg);
 	} else {
-		/* past the 101 an error can only be told in the stream, as dockerd tells it */
-		char line[sizeof(err.msg) + 2];
-		int n = snprintf(line, sizeof(line), "%s\n", err.msg);
-		if (a->exec_pending && write(sock, line, (size_t) n) < 0)
+		/* past the 101 an error can only be told in the stream, on stdout,
+		 * as dockerd tells it */
+		unsigned char line[8 + sizeof(err.msg) + 2];
+		size_t n = (size_t) snprintf((char *) line + 8, sizeof(line) - 8, "%s\r\n", err.msg);
+		size_t off = a->tty ? 8 : 0;
+		if (!a->tty) {
+			line[0] = 1;
+			line[1] = line[2] = line[3] = 0;
+			line[4] = (unsigned char) (n >> 24), line[5] = (unsigned char) (n >> 16);
+			line[6] = (unsigned char) (n >> 8), line[7] = (unsigned char) n;
+			n += 8;
+		}
+		if (a->exec_pending && berth_write_all(sock, line + off, n) < 0)
 			berth_debug("exec %s: %s", a->exec_id, strerror(errno));
 		berth_debug("attach %s: %s", a->id, err.msg);
 	}
@@ -278,6 +289,7 @@ static void abandon_session(void *ctx)
 
 static enum MHD_Result reply_upgrade(struct api_request *req, struct attach_session *a, bool tty)
 {
+	a->tty = tty;
 	struct MHD_Response *r = MHD_create_response_for_upgrade(on_upgrade, a);
 	if (!r) {
 		abandon_session(a);
