@@ -6,6 +6,7 @@
 #   bats tests/daemon/containers.bats
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 setup_file() {
 	require_binaries || return 1
