@@ -376,6 +376,71 @@ int berth_cgroup_enter(const struct berth_cgroup *cg, pid_t pid, struct berth_er
 	return 0;
 }
 
+int berth_cgroup_join_prepare(const struct berth_cgroup *cg, bool self, struct berth_cgroup_join *ret,
+			      struct berth_error *err)
+{
+	struct berth_cgroup_join j = { .v2_dirfd = -1, .self = self && cg->version == BERTH_CGROUP_V1 };
+	for (size_t i = 0; i < BERTH_CGROUP_MAX_DIRS; i++)
+		j.tasks_fds[i] = -1;
+	for (size_t i = 0; i < cg->n; i++) {
+		const char *dir = cg->dirs[i].path;
+		bool v2 = cg->dirs[i].controllers[0] == '\0';
+		int fd;
+		if (v2) {
+			fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			j.v2_dirfd = fd;
+		} else if (j.self) {
+			char path[PATH_MAX];
+			snprintf(path, sizeof(path), "%s/tasks", dir);
+			fd = j.tasks_fds[i] = open(path, O_WRONLY | O_CLOEXEC);
+		} else {
+			continue;
+		}
+		if (fd < 0) {
+			int r = berth_error_sys(err, errno, "open %s%s", dir, v2 ? "" : "/tasks");
+			berth_cgroup_join_close(&j);
+			return r;
+		}
+	}
+	*ret = j;
+	return 0;
+}
+
+int berth_cgroup_join_self(struct berth_cgroup_join *j, struct berth_error *err)
+{
+	int r = 0;
+	for (size_t i = 0; i < BERTH_CGROUP_MAX_DIRS; i++) {
+		if (j->tasks_fds[i] < 0)
+			continue;
+		if (r == 0 && write(j->tasks_fds[i], "0", 1) != 1)
+			r = berth_error_sys(err, errno, "join the container's cgroup (v1 tasks)");
+		berth_closep(&j->tasks_fds[i]);
+	}
+	berth_closep(&j->v2_dirfd);
+	return r;
+}
+
+int berth_cgroup_join_finish(const struct berth_cgroup *cg, const struct berth_cgroup_join *j, pid_t pid,
+			     struct berth_error *err)
+{
+	for (size_t i = 0; i < cg->n; i++) {
+		bool v2 = cg->dirs[i].controllers[0] == '\0';
+		if ((v2 && j->cloned_into) || (!v2 && j->self))
+			continue;
+		int r = berth_cg_writef(cg->dirs[i].path, "cgroup.procs", err, "%d", (int) pid);
+		if (r < 0)
+			return berth_error_wrap(err, "put process %d in its cgroup", (int) pid);
+	}
+	return 0;
+}
+
+void berth_cgroup_join_close(struct berth_cgroup_join *j)
+{
+	for (size_t i = 0; i < BERTH_CGROUP_MAX_DIRS; i++)
+		berth_closep(&j->tasks_fds[i]);
+	berth_closep(&j->v2_dirfd);
+}
+
 int berth_cgroup_enter_for_exec(const struct berth_cgroup *cg, pid_t pid, pid_t init_pid, struct berth_error *err)
 {
 	int r = berth_cgroup_enter(cg, pid, err);

@@ -49,6 +49,30 @@ int berth_cgroup_apply(struct berth_cgroup *cg, const struct berth_resources *re
 
 int berth_cgroup_enter(const struct berth_cgroup *cg, pid_t pid, struct berth_error *err);
 
+/* Putting a new process in the cgroup without moving it afterwards.
+ * Writing a pid to cgroup.procs takes the kernel's global threadgroup
+ * lock, and taking it when nobody has lately waits a whole RCU grace
+ * period (15 ms and more: most of a container's start).  Two ways skip the
+ * lock: a clone straight into a v2 directory (CLONE_INTO_CGROUP), and a
+ * single thread moving itself into a v1 hierarchy ("0" written to its
+ * tasks file).  prepare opens what the new process needs; the process
+ * calls join_self first thing; the runtime then calls join_finish, which
+ * writes the pid wherever neither way was taken (an old kernel, a user
+ * namespace whose ids are not mapped yet). */
+struct berth_cgroup_join {
+	int v2_dirfd;				/* the v2 (or hybrid's unified) directory, or -1 */
+	int tasks_fds[BERTH_CGROUP_MAX_DIRS]; /* v1 tasks files, write-only; -1 */
+	bool self;				/* the process joins the v1 hierarchies itself */
+	bool cloned_into;			/* the clone went into v2_dirfd */
+};
+int berth_cgroup_join_prepare(const struct berth_cgroup *cg, bool self, struct berth_cgroup_join *ret,
+			      struct berth_error *err);
+/* In the new process; closes the descriptors. */
+int berth_cgroup_join_self(struct berth_cgroup_join *j, struct berth_error *err);
+int berth_cgroup_join_finish(const struct berth_cgroup *cg, const struct berth_cgroup_join *j, pid_t pid,
+			     struct berth_error *err);
+void berth_cgroup_join_close(struct berth_cgroup_join *j);
+
 /* The processes in the container's cgroup. */
 int berth_cgroup_pids(const struct berth_cgroup *cg, pid_t **ret, size_t *ret_n, struct berth_error *err);
 

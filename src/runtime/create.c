@@ -5,6 +5,7 @@
  * leaves nothing behind. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
@@ -54,6 +55,7 @@ struct create {
 	pid_t pid;
 	int pidfd;
 	struct berth_cgroup cgroup;
+	struct berth_cgroup_join join; /* how the init gets into it (cgroup.h) */
 	json_t *cgroup_json;
 	char *resctrl_dir; /* the resctrl group we made, to remove on failure */
 };
@@ -197,6 +199,27 @@ static bool needs_intermediate(const struct berth_spec *spec)
 	return spec->ns[BERTH_NS_TIME].enabled;
 }
 
+/* The init straight into the v2 cgroup when there is one (cgroup.h says
+ * why); a plain clone on a kernel without clone3 or CLONE_INTO_CGROUP. */
+static pid_t clone_init(struct create *c, int flags)
+{
+	if (c->join.v2_dirfd >= 0) {
+		struct clone_args args = {
+			.flags = (uint64_t) flags | CLONE_INTO_CGROUP,
+			.exit_signal = SIGCHLD,
+			.cgroup = (uint64_t) c->join.v2_dirfd,
+		};
+		pid_t pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
+		if (pid >= 0) {
+			c->join.cloned_into = true;
+			return pid;
+		}
+		if (errno != ENOSYS && errno != E2BIG && errno != EINVAL)
+			return pid;
+	}
+	return (pid_t) syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
 static int spawn(struct create *c, struct berth_error *err)
 {
 	const struct berth_spec *spec = c->spec;
@@ -215,6 +238,7 @@ static int spawn(struct create *c, struct berth_error *err)
 		.preserve_fds = c->preserve_fds,
 		.extra_env = c->extra_env,
 		.caller_umask = mask,
+		.cgroup_join = &c->join,
 	};
 	/* cgroup and time namespaces are made later, from inside: see init.c
 	 * and intermediate(). */
@@ -228,7 +252,7 @@ static int spawn(struct create *c, struct berth_error *err)
 	c->sync_child = ic.sync_fd = sv[1];
 
 	if (!needs_intermediate(spec)) {
-		c->pid = (pid_t) syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+		c->pid = clone_init(c, flags);
 		if (c->pid == 0) {
 			close_parent_fds(c);
 			berth_init_run(&ic);
@@ -254,6 +278,7 @@ static int spawn(struct create *c, struct berth_error *err)
 		c->pid = pid;
 	}
 	berth_closep(&c->sync_child);
+	berth_cgroup_join_close(&c->join);
 	/* Only the init may hold these: a copy here would keep the start
 	 * socket listening after the init is gone. */
 	berth_closep(&c->start_fd);
@@ -321,9 +346,10 @@ static int write_oom_score_adj(struct create *c, struct berth_error *err)
 	return 0;
 }
 
-/* The cgroup comes before the init may run anything: made, limited, joined
- * (limits first: a v1 cpuset must be set before a task can join it). */
-static int setup_cgroup(struct create *c, struct berth_error *err)
+/* The cgroup is made and limited before the init exists (limits first: a
+ * v1 cpuset must be set before a task can join it), so that the init can
+ * be born in it or move itself there (see cgroup.h). */
+static int prepare_cgroup(struct create *c, struct berth_error *err)
 {
 	const struct berth_spec *spec = c->spec;
 	int r;
@@ -336,9 +362,22 @@ static int setup_cgroup(struct create *c, struct berth_error *err)
 	c->cgroup_json = berth_cgroup_to_json(&c->cgroup);
 	if (c->cgroup_json == NULL)
 		return berth_error_sys(err, ENOMEM, "cgroup");
-	/* Recorded before anything else, so a crash leaves it findable. */
-	if ((r = write_state(c, true, err)) < 0 || (r = berth_cgroup_apply(&c->cgroup, &spec->resources, false, err)) < 0 ||
-	    (r = berth_cgroup_enter(&c->cgroup, c->pid, err)) < 0)
+	if ((r = berth_cgroup_apply(&c->cgroup, &spec->resources, false, err)) < 0)
+		return r;
+	/* In a new user namespace the init's ids are not mapped yet: it could
+	 * not write to the host's tasks files; the pid is written for it. */
+	return berth_cgroup_join_prepare(&c->cgroup, !spec->ns[BERTH_NS_USER].enabled, &c->join, err);
+}
+
+/* Recorded first, so a crash leaves the cgroup findable; then the init is
+ * put wherever it did not get by itself. */
+static int setup_cgroup(struct create *c, struct berth_error *err)
+{
+	int r;
+
+	if (c->cgroup.version == BERTH_CGROUP_NONE)
+		return 0;
+	if ((r = write_state(c, true, err)) < 0 || (r = berth_cgroup_join_finish(&c->cgroup, &c->join, c->pid, err)) < 0)
 		return r;
 	return 0;
 }
@@ -421,6 +460,7 @@ static void release(struct create *c)
 	berth_closep(&c->sync_child);
 	berth_ns_close(c->ns_fds);
 	berth_spec_free(c->spec);
+	berth_cgroup_join_close(&c->join);
 	berth_cgroup_release(&c->cgroup);
 	json_decref(c->cgroup_json);
 	free(c->resctrl_dir);
@@ -444,6 +484,7 @@ int berth_container_create(const struct berth_create_opts *o, struct berth_creat
 {
 	struct create c = {
 		.o = o,
+		.join = { .v2_dirfd = -1 },
 		.rootfd = -1,
 		.dirfd = -1,
 		.start_fd = -1,
@@ -457,6 +498,8 @@ int berth_container_create(const struct berth_create_opts *o, struct berth_creat
 
 	for (int t = 0; t < BERTH_NS_COUNT; t++)
 		c.ns_fds[t] = -1;
+	for (size_t i = 0; i < BERTH_CGROUP_MAX_DIRS; i++)
+		c.join.tasks_fds[i] = -1;
 	if (!berth_container_id_valid(o->id))
 		return berth_error_set(err, EINVAL,
 				       "invalid container id \"%s\": use 1 to 1024 of the characters A-Z a-z 0-9 _ + - .",
@@ -492,7 +535,8 @@ int berth_container_create(const struct berth_create_opts *o, struct berth_creat
 			goto fail;
 		}
 	}
-	if ((r = make_state_dir(&c, err)) < 0 || (r = spawn(&c, err)) < 0 || (r = handshake(&c, err)) < 0 ||
+	if ((r = make_state_dir(&c, err)) < 0 || (r = prepare_cgroup(&c, err)) < 0 || (r = spawn(&c, err)) < 0 ||
+	    (r = handshake(&c, err)) < 0 ||
 	    (o->pid_file && (r = berth_write_pid_file(o->pid_file, c.pid, err)) < 0))
 		goto fail;
 	ret->pid = c.pid;

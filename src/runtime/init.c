@@ -220,7 +220,8 @@ void berth_init_run(const struct berth_init_config *c)
 	/* The caller's descriptors (beyond stdio and the preserved ones) must
 	 * not reach a hook from the image either, not only the final program. */
 	berth_fds_cloexec_from(3 + (unsigned) c->preserve_fds);
-	if (setup(c, &l, &err) < 0) {
+	/* Into the container's cgroup before anything can run or fork. */
+	if ((c->cgroup_join && berth_cgroup_join_self(c->cgroup_join, &err) < 0) || setup(c, &l, &err) < 0) {
 		berth_sync_send_error(c->sync_fd, &err);
 		_exit(1);
 	}

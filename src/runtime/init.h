@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "cgroup.h"
 #include "spec.h"
 
 struct berth_init_config {
@@ -22,6 +23,7 @@ struct berth_init_config {
 	int preserve_fds;	     /* fds after stdio that the process keeps */
 	const char *const *extra_env; /* LISTEN_FDS, LISTEN_PID */
 	mode_t caller_umask;
+	struct berth_cgroup_join *cgroup_join; /* joined first thing (cgroup.h); NULL: none */
 };
 
 /* Never returns: exits on failure after reporting it, or execs. */
