@@ -376,6 +376,25 @@ int berth_cgroup_enter(const struct berth_cgroup *cg, pid_t pid, struct berth_er
 	return 0;
 }
 
+/* On v2 a cgroup that enables controllers for its children takes no
+ * process (EBUSY): the container made sub-cgroups (a systemd inside).
+ * Join the one its init is in, as runc does. */
+static int enter_init_cgroup_v2(pid_t pid, pid_t init_pid, struct berth_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	char path[64], own[PATH_MAX] = "", dir[PATH_MAX * 2];
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int) init_pid);
+	struct berth_error ignored = { 0 };
+	if (berth_read_file_at(AT_FDCWD, path, 1 << 16, &text, NULL, &ignored) < 0 ||
+	    berth_cgroup_own_path(text, "", own, sizeof(own)) < 0)
+		return -EBUSY;
+	const char *v2root = getenv("BERTH_CGROUP_V2_ROOT") ? getenv("BERTH_CGROUP_V2_ROOT") : "/sys/fs/cgroup";
+	snprintf(dir, sizeof(dir), "%s%s", v2root, own);
+	berth_error_clear(err);
+	int r = berth_cg_writef(dir, "cgroup.procs", err, "%d", (int) pid);
+	return r < 0 ? berth_error_wrap(err, "put process %d in the cgroup of the container's init", (int) pid) : 0;
+}
+
 int berth_cgroup_join_prepare(const struct berth_cgroup *cg, bool self, struct berth_cgroup_join *ret,
 			      struct berth_error *err)
 {
@@ -421,13 +440,15 @@ int berth_cgroup_join_self(struct berth_cgroup_join *j, struct berth_error *err)
 }
 
 int berth_cgroup_join_finish(const struct berth_cgroup *cg, const struct berth_cgroup_join *j, pid_t pid,
-			     struct berth_error *err)
+			     pid_t init_pid, struct berth_error *err)
 {
 	for (size_t i = 0; i < cg->n; i++) {
 		bool v2 = cg->dirs[i].controllers[0] == '\0';
 		if ((v2 && j->cloned_into) || (!v2 && j->self))
 			continue;
 		int r = berth_cg_writef(cg->dirs[i].path, "cgroup.procs", err, "%d", (int) pid);
+		if (r == -EBUSY && v2 && cg->version == BERTH_CGROUP_V2 && init_pid > 0)
+			r = enter_init_cgroup_v2(pid, init_pid, err);
 		if (r < 0)
 			return berth_error_wrap(err, "put process %d in its cgroup", (int) pid);
 	}
@@ -446,21 +467,8 @@ int berth_cgroup_enter_for_exec(const struct berth_cgroup *cg, pid_t pid, pid_t 
 	int r = berth_cgroup_enter(cg, pid, err);
 	if (r != -EBUSY || cg->version != BERTH_CGROUP_V2 || cg->n != 1)
 		return r;
-	/* On v2 a cgroup that enables controllers for its children takes no
-	 * process (EBUSY): the container made sub-cgroups (a systemd inside).
-	 * Join the one its init is in, as runc does. */
-	_cleanup_free_ char *text = NULL;
-	char path[64], own[PATH_MAX] = "", dir[PATH_MAX * 2];
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int) init_pid);
-	struct berth_error ignored = { 0 };
-	if (berth_read_file_at(AT_FDCWD, path, 1 << 16, &text, NULL, &ignored) < 0 ||
-	    berth_cgroup_own_path(text, "", own, sizeof(own)) < 0)
-		return r;
-	const char *v2root = getenv("BERTH_CGROUP_V2_ROOT") ? getenv("BERTH_CGROUP_V2_ROOT") : "/sys/fs/cgroup";
-	snprintf(dir, sizeof(dir), "%s%s", v2root, own);
-	berth_error_clear(err);
-	r = berth_cg_writef(dir, "cgroup.procs", err, "%d", (int) pid);
-	return r < 0 ? berth_error_wrap(err, "put process %d in the cgroup of the container's init", (int) pid) : 0;
+	r = enter_init_cgroup_v2(pid, init_pid, err);
+	return r == -EBUSY ? berth_cgroup_enter(cg, pid, err) : r;
 }
 
 struct pid_list {

@@ -69,8 +69,11 @@ int berth_cgroup_join_prepare(const struct berth_cgroup *cg, bool self, struct b
 			      struct berth_error *err);
 /* In the new process; closes the descriptors. */
 int berth_cgroup_join_self(struct berth_cgroup_join *j, struct berth_error *err);
+/* init_pid: for an exec, the container's init (on v2, a container that
+ * made sub-cgroups takes the exec'd process where its init is); 0 for the
+ * init itself. */
 int berth_cgroup_join_finish(const struct berth_cgroup *cg, const struct berth_cgroup_join *j, pid_t pid,
-			     struct berth_error *err);
+			     pid_t init_pid, struct berth_error *err);
 void berth_cgroup_join_close(struct berth_cgroup_join *j);
 
 /* The processes in the container's cgroup. */

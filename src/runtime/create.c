@@ -377,7 +377,7 @@ static int setup_cgroup(struct create *c, struct berth_error *err)
 
 	if (c->cgroup.version == BERTH_CGROUP_NONE)
 		return 0;
-	if ((r = write_state(c, true, err)) < 0 || (r = berth_cgroup_join_finish(&c->cgroup, &c->join, c->pid, err)) < 0)
+	if ((r = write_state(c, true, err)) < 0 || (r = berth_cgroup_join_finish(&c->cgroup, &c->join, c->pid, 0, err)) < 0)
 		return r;
 	return 0;
 }

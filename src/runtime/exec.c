@@ -2,6 +2,7 @@
  * namespaces, with the container's process settings unless told otherwise. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
@@ -45,6 +46,8 @@ struct exec {
 	int root_fd, sync_parent, sync_child, console_fd, seccomp_agent_fd;
 	int state_rootfd; /* the runtime's --root, for the seccomp cache */
 	bool setgroups_allowed;
+	struct berth_cgroup cgroup;    /* the container's, when it has one */
+	struct berth_cgroup_join join; /* how the process gets into it (cgroup.h) */
 };
 
 static int parse_id(const char *s, uint32_t *ret)
@@ -213,6 +216,8 @@ static _noreturn_ void exec_child(struct exec *e)
 
 	/* Dies with the runtime while half made; cleared before exec. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (berth_cgroup_join_self(&e->join, &err) < 0)
+		goto fail;
 	if (e->spec->seccomp) {
 		_cleanup_close_ int memfd = -1;
 		if (berth_sync_expect_fd(e->sync_child, BERTH_SYNC_SECCOMP, &memfd, &err) < 0 ||
@@ -268,7 +273,20 @@ static _noreturn_ void joiner(struct exec *e)
 		berth_error_sys(&err, errno, "exec: enter the container's root");
 		goto fail;
 	}
-	pid = (pid_t) syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+	/* Straight into the container's v2 cgroup when the kernel lets us (see
+	 * cgroup.h); else the runtime writes the pid after. */
+	pid = -1;
+	if (e->join.v2_dirfd >= 0) {
+		/* with CLONE_PARENT the exit signal is our parent's (SIGCHLD):
+		 * clone3 refuses one given */
+		struct clone_args args = { .flags = CLONE_PARENT | CLONE_INTO_CGROUP,
+					   .cgroup = (uint64_t) e->join.v2_dirfd };
+		pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
+		if (pid > 0)
+			berth_sync_send(e->sync_child, BERTH_SYNC_CGROUP, 1, &err);
+	}
+	if (pid < 0)
+		pid = (pid_t) syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (pid == 0)
 		exec_child(e);
 	if (pid < 0) {
@@ -293,6 +311,12 @@ static int spawn(struct exec *e, pid_t *ret_pid, int *ret_pidfd, struct berth_er
 		return berth_error_sys(err, errno, "exec: socketpair");
 	e->sync_parent = sv[0];
 	e->sync_child = sv[1];
+	/* In a user namespace the process cannot write to the host's tasks
+	 * files itself: its pid is written for it. */
+	if (e->state->cgroup && ((r = berth_cgroup_from_json(e->state->cgroup, &e->cgroup, err)) < 0 ||
+				 (r = berth_cgroup_join_prepare(&e->cgroup, !e->spec->ns[BERTH_NS_USER].enabled,
+								&e->join, err)) < 0))
+		return r;
 	mid = fork();
 	if (mid < 0)
 		return berth_error_sys(err, errno, "exec: fork");
@@ -301,7 +325,17 @@ static int spawn(struct exec *e, pid_t *ret_pid, int *ret_pidfd, struct berth_er
 		joiner(e);
 	}
 	berth_closep(&e->sync_child);
-	r = berth_sync_expect(e->sync_parent, BERTH_SYNC_PID, &pid, err);
+	berth_cgroup_join_close(&e->join);
+	r = berth_sync_recv(e->sync_parent, &msg, err);
+	if (r == 0 && msg.type == BERTH_SYNC_CGROUP) {
+		e->join.cloned_into = true;
+		r = berth_sync_recv(e->sync_parent, &msg, err);
+	}
+	if (r == 0 && msg.type == BERTH_SYNC_ERROR)
+		r = (*err = msg.err, -berth_error_code(err));
+	else if (r == 0 && msg.type != BERTH_SYNC_PID)
+		r = berth_error_set(err, EPROTO, "exec: unexpected message %u", msg.type);
+	pid = msg.value;
 	berth_wait_child(mid, -1, -1, &status);
 	if (r < 0)
 		return r;
@@ -309,17 +343,10 @@ static int spawn(struct exec *e, pid_t *ret_pid, int *ret_pidfd, struct berth_er
 	*ret_pidfd = berth_pidfd_open(pid);
 	/* Into the container's cgroup before it runs anything: its limits and
 	 * its accounting cover exec'd processes too. */
-	if (e->state->cgroup) {
-		struct berth_cgroup cg;
-		r = berth_cgroup_from_json(e->state->cgroup, &cg, err);
-		if (r == 0)
-			r = berth_cgroup_enter_for_exec(&cg, pid, e->state->pid, err);
-		berth_cgroup_release(&cg);
-		if (r < 0) {
-			kill(pid, SIGKILL);
-			berth_wait_child(pid, *ret_pidfd, -1, &status);
-			return r;
-		}
+	if (e->state->cgroup && (r = berth_cgroup_join_finish(&e->cgroup, &e->join, pid, e->state->pid, err)) < 0) {
+		kill(pid, SIGKILL);
+		berth_wait_child(pid, *ret_pidfd, -1, &status);
+		return r;
 	}
 	if (e->spec->seccomp) {
 		_cleanup_close_ int memfd = -1;
@@ -352,6 +379,8 @@ static void exec_release(struct exec *e)
 	berth_closep(&e->console_fd);
 	berth_closep(&e->seccomp_agent_fd);
 	berth_closep(&e->state_rootfd);
+	berth_cgroup_join_close(&e->join);
+	berth_cgroup_release(&e->cgroup);
 	if (e->proc_from_file)
 		berth_process_release(&e->proc);
 	free(e->args);
@@ -411,12 +440,15 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 			 struct berth_error *err)
 {
 	struct exec e = { .o = o, .root_fd = -1, .sync_parent = -1, .sync_child = -1, .console_fd = -1,
-			  .seccomp_agent_fd = -1, .state_rootfd = -1, .setgroups_allowed = true };
+			  .seccomp_agent_fd = -1, .state_rootfd = -1, .setgroups_allowed = true,
+			  .join = { .v2_dirfd = -1 } };
 	int pidfd = -1, r;
 	pid_t pid = 0;
 
 	for (int t = 0; t < BERTH_NS_COUNT; t++)
 		e.ns_fds[t] = -1;
+	for (size_t i = 0; i < BERTH_CGROUP_MAX_DIRS; i++)
+		e.join.tasks_fds[i] = -1;
 	if ((r = exec_prepare(&e, root, id, err)) < 0 || (r = spawn(&e, &pid, &pidfd, err)) < 0)
 		goto out;
 	if (o->pid_file && (r = berth_write_pid_file(o->pid_file, pid, err)) < 0)

@@ -16,6 +16,7 @@ enum berth_sync_type {
 	BERTH_SYNC_HOOKS_DONE,
 	BERTH_SYNC_READY,     /* child -> parent: created; waiting to be started */
 	BERTH_SYNC_SECCOMP,   /* parent -> child: the compiled seccomp filter, as a memfd */
+	BERTH_SYNC_CGROUP,    /* intermediate -> parent: the child was cloned into its v2 cgroup */
 };
 
 struct berth_sync_msg {
