@@ -8,6 +8,7 @@
 #include "container_rootfs.h"
 #include "container_spec.h"
 #include "engine_containers_internal.h"
+#include "label_filter.h"
 #include "json.h"
 #include "volumes.h"
 
@@ -341,18 +342,6 @@ static bool match_status(const char *v, const struct berth_container_record *c)
 	return v && strcmp(v, json_string_value(json_object_get(c->state, "Status"))) == 0;
 }
 
-static bool match_label(const char *v, const struct berth_container_record *c)
-{
-	if (!v)
-		return false;
-	json_t *labels = json_object_get(c->config, "Labels");
-	const char *eq = strchr(v, '=');
-	char key[512];
-	snprintf(key, sizeof(key), "%.*s", eq ? (int) (eq - v) : (int) strlen(v), v);
-	json_t *have = json_object_get(labels, key);
-	return have && (!eq || strcmp(json_string_value(have), eq + 1) == 0);
-}
-
 static bool match_ancestor(const char *v, const struct berth_container_record *c)
 {
 	return v && (strcmp(v, c->image ? c->image : "") == 0 || strcmp(v, c->image_id) == 0 ||
@@ -423,11 +412,7 @@ int berth_engine_container_list(struct berth_engine *e, bool all, int limit, boo
 		    !any_matches(json_object_get(filters, "exited"), match_exited, c) ||
 		    !any_matches(json_object_get(filters, "health"), match_health, c))
 			continue;
-		size_t j;
-		json_t *l;
-		bool labels_ok = true;
-		json_array_foreach(json_object_get(filters, "label"), j, l) labels_ok &= match_label(json_string_value(l), c);
-		if (!labels_ok)
+		if (!berth_labels_match(json_object_get(c->config, "Labels"), json_object_get(filters, "label")))
 			continue;
 		json_t *row = container_list_json(e, c);
 		if (row && size)

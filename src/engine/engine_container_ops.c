@@ -13,6 +13,7 @@
 #include "runtime_cmd.h"
 #include "engine_containers_internal.h"
 #include "file.h"
+#include "label_filter.h"
 #include "json.h"
 
 static int set_paused(struct berth_engine *e, const char *what, bool pause, struct berth_error *err)
@@ -84,22 +85,6 @@ static int add_size(const char *path, const struct stat *st, int flag, struct FT
 	return 0;
 }
 
-/* Each of want ("key" or "key=value") among labels (an empty want: true). */
-static bool labels_all_match(json_t *want, json_t *labels)
-{
-	size_t j;
-	json_t *l;
-	json_array_foreach(want, j, l) {
-		const char *w = json_string_value(l), *eq = w ? strchr(w, '=') : NULL;
-		char k[256];
-		snprintf(k, sizeof(k), "%.*s", eq ? (int) (eq - w) : (int) strlen(w ? w : ""), w ? w : "");
-		json_t *have = json_object_get(labels, k);
-		if (!have || (eq && strcmp(json_string_value(have), eq + 1) != 0))
-			return false;
-	}
-	return true;
-}
-
 int berth_engine_container_prune(struct berth_engine *e, json_t *filters, json_t **ret, struct berth_error *err)
 {
 	struct berth_container_record *v = NULL;
@@ -124,9 +109,9 @@ int berth_engine_container_prune(struct berth_engine *e, json_t *filters, json_t
 			continue;
 		json_t *labels = json_object_get(v[i].config, "Labels");
 		/* as dockerd: every "label" matches, and not every "label!" */
-		bool ok = labels_all_match(json_object_get(filters, "label"), labels) &&
+		bool ok = berth_labels_match(labels, json_object_get(filters, "label")) &&
 			  !(json_array_size(json_object_get(filters, "label!")) &&
-			    labels_all_match(json_object_get(filters, "label!"), labels));
+			    berth_labels_match(labels, json_object_get(filters, "label!")));
 		if (!ok)
 			continue;
 		char upper[4096 + 16];

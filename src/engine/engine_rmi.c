@@ -10,6 +10,7 @@
 #include "engine.h"
 #include "engine_containers.h"
 #include "engine_internal.h"
+#include "label_filter.h"
 #include "json.h"
 #include "reference.h"
 
@@ -243,20 +244,6 @@ struct prune_filters {
 	json_t *not_labels;
 };
 
-/* A label filter: "key" (present) or "key=value". */
-static bool label_matches(json_t *labels, const char *want)
-{
-	const char *eq = strchr(want, '=');
-	size_t klen = eq ? (size_t) (eq - want) : strlen(want);
-	const char *key;
-	json_t *v;
-	json_object_foreach(labels, key, v) {
-		if (strlen(key) == klen && strncmp(key, want, klen) == 0)
-			return !eq || (json_is_string(v) && strcmp(json_string_value(v), eq + 1) == 0);
-	}
-	return false;
-}
-
 static bool prune_selects(struct berth_engine *e, const struct berth_image *img, bool all,
 			  const struct prune_filters *f)
 {
@@ -274,8 +261,8 @@ static bool prune_selects(struct berth_engine *e, const struct berth_image *img,
 	bool ok = true;
 	size_t i;
 	json_t *v;
-	json_array_foreach(f->labels, i, v) ok = ok && label_matches(labels, json_string_value(v));
-	json_array_foreach(f->not_labels, i, v) ok = ok && !label_matches(labels, json_string_value(v));
+	json_array_foreach(f->labels, i, v) ok = ok && berth_label_matches(labels, json_string_value(v));
+	json_array_foreach(f->not_labels, i, v) ok = ok && !berth_label_matches(labels, json_string_value(v));
 	json_decref(config);
 	return ok;
 }

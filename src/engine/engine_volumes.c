@@ -9,27 +9,9 @@
 
 #include "cleanup.h"
 #include "engine.h"
+#include "label_filter.h"
 #include "json.h"
 #include "volumes.h"
-
-bool berth_volume_labels_match(json_t *labels, json_t *wanted)
-{
-	size_t i;
-	json_t *w;
-	if (json_array_size(wanted) == 0)
-		return true;
-	if (json_object_size(labels) == 0)
-		return false;
-	json_array_foreach(wanted, i, w) {
-		const char *s = json_string_value(w), *eq = s ? strchr(s, '=') : NULL;
-		char key[1024];
-		snprintf(key, sizeof(key), "%.*s", (int) (eq ? eq - s : (long) strlen(s ? s : "")), s ? s : "");
-		json_t *v = json_object_get(labels, key);
-		if (!v || (eq && strcmp(json_string_value(v) ? json_string_value(v) : "", eq + 1) != 0))
-			return false;
-	}
-	return true;
-}
 
 /* The local driver's options: type, device and o, each with what it needs. */
 static int check_options(const char *name, json_t *options, struct berth_error *err)
@@ -159,7 +141,7 @@ int berth_engine_volume_list(struct berth_engine *e, json_t *filters, struct ber
 	for (size_t i = 0; i < n; i++) {
 		bool keep = name_matches(v[i].name, json_object_get(filters, "name")) &&
 			    driver_matches(json_object_get(filters, "driver")) &&
-			    berth_volume_labels_match(v[i].labels, json_object_get(filters, "label")) &&
+			    berth_labels_match(v[i].labels, json_object_get(filters, "label")) &&
 			    (dangling < 0 || (v[i].refs == 0) == (dangling == 1));
 		if (keep)
 			v[kept++] = v[i];
@@ -199,8 +181,8 @@ static bool prune_selects(const struct berth_volume *v, bool all, json_t *filter
 	json_t *not_labels = json_object_get(filters, "label!");
 	return v->refs == 0 && json_object_size(v->options) == 0 &&
 	       (all || json_object_get(v->labels, BERTH_VOLUME_ANONYMOUS_LABEL)) &&
-	       berth_volume_labels_match(v->labels, json_object_get(filters, "label")) &&
-	       (json_array_size(not_labels) == 0 || !berth_volume_labels_match(v->labels, not_labels));
+	       berth_labels_match(v->labels, json_object_get(filters, "label")) &&
+	       (json_array_size(not_labels) == 0 || !berth_labels_match(v->labels, not_labels));
 }
 
 static int prune_locked(struct berth_engine *e, json_t *filters, bool all, json_t *deleted, uint64_t *reclaimed,

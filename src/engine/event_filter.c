@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "label_filter.h"
+
 static const char *const known_keys[] = {
 	"config", "container", "daemon", "event",  "image",  "label", "network",
 	"node",	  "plugin",    "scope",	 "secret", "service", "type", "volume",
@@ -114,27 +116,6 @@ static bool match_image(json_t *filters, json_t *event)
 	       exact_untagged(values, name);
 }
 
-static bool match_labels(json_t *filters, json_t *event)
-{
-	json_t *values = values_of(filters, "label");
-	size_t i;
-	json_t *v;
-	json_array_foreach(values, i, v) {
-		const char *want = json_string_value(v);
-		const char *eq = strchr(want, '=');
-		char key[256];
-		size_t n = eq ? (size_t) (eq - want) : strlen(want);
-		if (n >= sizeof(key))
-			return false;
-		memcpy(key, want, n);
-		key[n] = '\0';
-		const char *have = attribute(event, key);
-		if (!have || (eq && strcmp(have, eq + 1) != 0))
-			return false;
-	}
-	return true;
-}
-
 bool berth_event_filters_match(json_t *filters, json_t *event)
 {
 	json_t *types = values_of(filters, "type");
@@ -149,5 +130,7 @@ bool berth_event_filters_match(json_t *filters, json_t *event)
 		if (!match_name(filters, named[i], event))
 			return false;
 	}
-	return match_action(filters, event) && match_image(filters, event) && match_labels(filters, event);
+	return match_action(filters, event) && match_image(filters, event) &&
+	       berth_labels_match(json_object_get(json_object_get(event, "Actor"), "Attributes"),
+				  values_of(filters, "label"));
 }

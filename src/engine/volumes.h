@@ -136,10 +136,6 @@ void berth_volumes_prune_end(struct berth_volumes *vs);
 
 /* ---- docker's semantics over the store (engine_volumes.c) ---- */
 
-/* docker's filters.MatchKVList: every "key" / "key=value" of wanted (an
- * array of strings) holds in labels; true when wanted is empty. */
-bool berth_volume_labels_match(json_t *labels, json_t *wanted);
-
 /* POST /volumes/create: driver "" or "local" (another one: -ENOENT as
  * dockerd's missing plugin); options checked as the local driver does.
  * A "create" event when the volume is new. */

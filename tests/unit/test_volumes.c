@@ -20,6 +20,7 @@
 #include "engine.h"
 #include "file.h"
 #include "json.h"
+#include "label_filter.h"
 #include "volumes.h"
 
 struct fixture {
@@ -309,13 +310,13 @@ static void test_labels_match(void **state)
 	_cleanup_json_ json_t *labels = json_pack("{s:s, s:s}", "a", "1", "b", "");
 	_cleanup_json_ json_t *w1 = json_pack("[s]", "a"), *w2 = json_pack("[s, s]", "a=1", "b="),
 			      *w3 = json_pack("[s]", "a=2"), *w4 = json_pack("[s]", "c"), *none = json_array();
-	assert_true(berth_volume_labels_match(labels, w1));
-	assert_true(berth_volume_labels_match(labels, w2));
-	assert_false(berth_volume_labels_match(labels, w3));
-	assert_false(berth_volume_labels_match(labels, w4));
-	assert_true(berth_volume_labels_match(labels, none));
-	assert_true(berth_volume_labels_match(NULL, NULL));
-	assert_false(berth_volume_labels_match(NULL, w1));
+	assert_true(berth_labels_match(labels, w1));
+	assert_true(berth_labels_match(labels, w2));
+	assert_false(berth_labels_match(labels, w3));
+	assert_false(berth_labels_match(labels, w4));
+	assert_true(berth_labels_match(labels, none));
+	assert_true(berth_labels_match(NULL, NULL));
+	assert_false(berth_labels_match(NULL, w1));
 }
 
 /* Driver options are mounted at first use; removal unmounts first and
