@@ -97,6 +97,84 @@ static int acquire_anonymous(struct berth_engine *e, const char *id, const char 
 	return r;
 }
 
+/* A named volume the container mounts: -v NAME:DEST[:OPTIONS], --mount
+ * type=volume,src=NAME, or (when asked for) an anonymous one made at create. */
+struct volume_mount {
+	const char *name, *dest;
+	bool rw, nocopy;
+};
+typedef int (*volume_mount_fn)(void *ctx, const struct volume_mount *m, struct berth_error *err);
+
+/* -v's options: a comma-separated list ("ro,nocopy", "z"). */
+static void bind_options(const char *opts, struct volume_mount *m)
+{
+	for (const char *o = opts; o && *o; o += strcspn(o, ","), o += *o == ',') {
+		size_t n = strcspn(o, ",");
+		if (n == 2 && strncmp(o, "ro", 2) == 0)
+			m->rw = false;
+		else if (n == 6 && strncmp(o, "nocopy", 6) == 0)
+			m->nocopy = true;
+	}
+}
+
+/* fn for each volume of host_config, in its order: Binds, Mounts, then the
+ * anonymous ones when asked; the first error stops it. */
+static int each_volume(json_t *host_config, bool anonymous, volume_mount_fn fn, void *ctx, struct berth_error *err)
+{
+	const char *key;
+	size_t i;
+	json_t *v;
+	int r;
+	json_array_foreach(json_object_get(host_config, "Binds"), i, v)
+	{
+		const char *spec = json_string_value(v);
+		char name[256], dest[4096];
+		if (!spec || spec[0] == '/' || !strchr(spec, ':') || strcspn(spec, ":") >= sizeof(name))
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int) strcspn(spec, ":"), spec);
+		const char *d = spec + strlen(name) + 1;
+		snprintf(dest, sizeof(dest), "%.*s", (int) strcspn(d, ":"), d);
+		struct volume_mount m = { .name = name, .dest = dest, .rw = true };
+		bind_options(strchr(d, ':') ? strchr(d, ':') + 1 : NULL, &m);
+		if ((r = fn(ctx, &m, err)) < 0)
+			return r;
+	}
+	json_array_foreach(json_object_get(host_config, "Mounts"), i, v)
+	{
+		const char *type = json_string_value(json_object_get(v, "Type"));
+		const char *source = json_string_value(json_object_get(v, "Source"));
+		const char *target = json_string_value(json_object_get(v, "Target"));
+		if (!type || strcmp(type, "volume") != 0 || !source || !*source || !target)
+			continue;
+		struct volume_mount m = {
+			.name = source,
+			.dest = target,
+			.rw = !json_is_true(json_object_get(v, "ReadOnly")),
+			.nocopy = json_is_true(json_object_get(json_object_get(v, "VolumeOptions"), "NoCopy")),
+		};
+		if ((r = fn(ctx, &m, err)) < 0)
+			return r;
+	}
+	json_object_foreach(anonymous ? json_object_get(host_config, BERTH_ANONYMOUS_VOLUMES_KEY) : NULL, key, v)
+	{
+		struct volume_mount m = { .name = json_string_value(v), .dest = key, .rw = true };
+		if (m.name && (r = fn(ctx, &m, err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+struct acquire_ctx {
+	struct berth_engine *e;
+	const char *id;
+};
+
+static int acquire_named(void *ctx, const struct volume_mount *m, struct berth_error *err)
+{
+	struct acquire_ctx *a = ctx;
+	return acquire(a->e, m->name, a->id, NULL, err);
+}
+
 int container_volumes_acquire(struct berth_engine *e, const char *id, json_t *config, json_t *host_config,
 			      struct berth_error *err)
 {
@@ -108,26 +186,17 @@ int container_volumes_acquire(struct berth_engine *e, const char *id, json_t *co
 	int r;
 	if (!taken || !anonymous)
 		return berth_error_sys(err, ENOMEM, "volumes of %s", id);
-	json_array_foreach(json_object_get(host_config, "Binds"), i, v)
-	{
-		const char *spec = json_string_value(v);
-		char name[256];
-		if (!spec || spec[0] == '/' || strcspn(spec, ":") >= sizeof(name))
-			continue;
-		snprintf(name, sizeof(name), "%.*s", (int) strcspn(spec, ":"), spec);
-		if ((r = acquire(e, name, id, NULL, err)) < 0)
-			return r;
-	}
+	struct acquire_ctx a = { e, id };
+	if ((r = each_volume(host_config, false, acquire_named, &a, err)) < 0)
+		return r;
+	/* --mount type=volume without a source: an anonymous one */
 	json_array_foreach(json_object_get(host_config, "Mounts"), i, v)
 	{
 		const char *type = json_string_value(json_object_get(v, "Type"));
 		const char *source = json_string_value(json_object_get(v, "Source"));
 		const char *target = json_string_value(json_object_get(v, "Target"));
-		if (!type || strcmp(type, "volume") != 0 || !target)
-			continue;
-		r = source && *source ? acquire(e, source, id, NULL, err)
-				      : acquire_anonymous(e, id, target, anonymous, err);
-		if (r < 0)
+		if (type && strcmp(type, "volume") == 0 && (!source || !*source) && target &&
+		    (r = acquire_anonymous(e, id, target, anonymous, err)) < 0)
 			return r;
 	}
 	json_object_foreach(json_object_get(config, "Volumes"), key, v)
@@ -186,106 +255,51 @@ static int copy_up(struct berth_engine *e, int rootfd, const char *rootfs, const
 	return 0;
 }
 
-static bool bind_nocopy(const char *spec)
+struct populate_ctx {
+	struct berth_engine *e;
+	int rootfd;
+	const char *rootfs;
+};
+
+static int populate_one(void *ctx, const struct volume_mount *m, struct berth_error *err)
 {
-	const char *opts = strchr(spec, ':');
-	opts = opts ? strchr(opts + 1, ':') : NULL;
-	return opts && strstr(opts, "nocopy");
+	struct populate_ctx *p = ctx;
+	return m->nocopy ? 0 : copy_up(p->e, p->rootfd, p->rootfs, m->name, m->dest, err);
 }
 
 int container_volumes_populate(struct berth_engine *e, const struct berth_container_record *c, const char *rootfs,
 			       struct berth_error *err)
 {
 	_cleanup_close_ int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	json_t *anonymous = json_object_get(c->host_config, BERTH_ANONYMOUS_VOLUMES_KEY), *v;
-	const char *key;
-	size_t i;
-	int r = 0;
 	if (rootfd < 0)
 		return berth_error_sys(err, errno, "open %s", rootfs);
-	json_array_foreach(json_object_get(c->host_config, "Binds"), i, v)
-	{
-		const char *spec = json_string_value(v);
-		char name[256], dest[4096];
-		if (!spec || spec[0] == '/' || !strchr(spec, ':') || strcspn(spec, ":") >= sizeof(name) ||
-		    bind_nocopy(spec))
-			continue;
-		snprintf(name, sizeof(name), "%.*s", (int) strcspn(spec, ":"), spec);
-		const char *d = spec + strlen(name) + 1;
-		snprintf(dest, sizeof(dest), "%.*s", (int) strcspn(d, ":"), d);
-		if ((r = copy_up(e, rootfd, rootfs, name, dest, err)) < 0)
-			return r;
-	}
-	json_array_foreach(json_object_get(c->host_config, "Mounts"), i, v)
-	{
-		const char *type = json_string_value(json_object_get(v, "Type"));
-		const char *source = json_string_value(json_object_get(v, "Source"));
-		const char *target = json_string_value(json_object_get(v, "Target"));
-		if (!type || strcmp(type, "volume") != 0 || !source || !*source || !target ||
-		    json_is_true(json_object_get(json_object_get(v, "VolumeOptions"), "NoCopy")))
-			continue;
-		if ((r = copy_up(e, rootfd, rootfs, source, target, err)) < 0)
-			return r;
-	}
-	json_object_foreach(anonymous, key, v)
-	{
-		if (json_is_string(v) && (r = copy_up(e, rootfd, rootfs, json_string_value(v), key, err)) < 0)
-			return r;
-	}
-	return 0;
+	struct populate_ctx p = { e, rootfd, rootfs };
+	return each_volume(c->host_config, true, populate_one, &p, err);
 }
 
 /* ---- events ---- */
 
-static void volume_event(struct berth_engine *e, const char *action, const char *container, const char *name,
-			 const char *dest, bool rw)
-{
-	berth_events_publish(e->events, "volume", action, name,
-			     json_pack("{s:s, s:s, s:s, s:s, s:s}", "container", container, "destination", dest, "driver",
-				       BERTH_VOLUME_DRIVER, "propagation", "", "read/write", rw ? "true" : "false"));
-}
+struct event_ctx {
+	struct berth_engine *e;
+	const char *action, *container;
+};
 
-static bool bind_read_only(const char *spec)
+static int volume_event(void *ctx, const struct volume_mount *m, struct berth_error *err)
 {
-	const char *opts = strchr(spec, ':');
-	opts = opts ? strchr(opts + 1, ':') : NULL;
-	if (!opts)
-		return false;
-	for (const char *o = opts + 1; *o; o += strcspn(o, ","), o += *o == ',')
-		if (strncmp(o, "ro", 2) == 0 && (o[2] == ',' || o[2] == '\0'))
-			return true;
-	return false;
+	(void) err;
+	struct event_ctx *x = ctx;
+	berth_events_publish(x->e->events, "volume", x->action, m->name,
+			     json_pack("{s:s, s:s, s:s, s:s, s:s}", "container", x->container, "destination", m->dest,
+				       "driver", BERTH_VOLUME_DRIVER, "propagation", "", "read/write",
+				       m->rw ? "true" : "false"));
+	return 0;
 }
 
 void container_volumes_events(struct berth_engine *e, const struct berth_container_record *c, const char *action)
 {
-	json_t *anonymous = json_object_get(c->host_config, BERTH_ANONYMOUS_VOLUMES_KEY), *v;
-	const char *key;
-	size_t i;
-	json_array_foreach(json_object_get(c->host_config, "Binds"), i, v)
-	{
-		const char *spec = json_string_value(v);
-		char name[256], dest[4096];
-		if (!spec || spec[0] == '/' || !strchr(spec, ':') || strcspn(spec, ":") >= sizeof(name))
-			continue;
-		snprintf(name, sizeof(name), "%.*s", (int) strcspn(spec, ":"), spec);
-		const char *d = spec + strlen(name) + 1;
-		snprintf(dest, sizeof(dest), "%.*s", (int) strcspn(d, ":"), d);
-		volume_event(e, action, c->id, name, dest, !bind_read_only(spec));
-	}
-	json_array_foreach(json_object_get(c->host_config, "Mounts"), i, v)
-	{
-		const char *type = json_string_value(json_object_get(v, "Type"));
-		const char *source = json_string_value(json_object_get(v, "Source"));
-		const char *target = json_string_value(json_object_get(v, "Target"));
-		if (type && strcmp(type, "volume") == 0 && source && *source && target)
-			volume_event(e, action, c->id, source, target, !json_is_true(json_object_get(v, "ReadOnly")));
-	}
-	json_object_foreach(anonymous, key, v)
-	{
-		if (json_is_string(v))
-			volume_event(e, action, c->id, json_string_value(v), key, true);
-	}
+	struct event_ctx x = { e, action, c->id };
+	struct berth_error ignored = { 0 };
+	each_volume(c->host_config, true, volume_event, &x, &ignored);
 }
 
 /* ---- remove ---- */
