@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -453,6 +455,25 @@ int berth_cgroup_join_finish(const struct berth_cgroup *cg, const struct berth_c
 			return berth_error_wrap(err, "put process %d in its cgroup", (int) pid);
 	}
 	return 0;
+}
+
+pid_t berth_cgroup_clone(struct berth_cgroup_join *j, int flags)
+{
+	if (j->v2_dirfd >= 0) {
+		/* with CLONE_PARENT the exit signal is the caller's parent's:
+		 * clone3 refuses one given */
+		struct clone_args args = {
+			.flags = (uint64_t) flags | CLONE_INTO_CGROUP,
+			.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD,
+			.cgroup = (uint64_t) j->v2_dirfd,
+		};
+		pid_t pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
+		if (pid > 0)
+			j->cloned_into = true;
+		if (pid >= 0)
+			return pid;
+	}
+	return (pid_t) syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 }
 
 void berth_cgroup_join_close(struct berth_cgroup_join *j)

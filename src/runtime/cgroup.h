@@ -74,6 +74,12 @@ int berth_cgroup_join_self(struct berth_cgroup_join *j, struct berth_error *err)
  * init itself. */
 int berth_cgroup_join_finish(const struct berth_cgroup *cg, const struct berth_cgroup_join *j, pid_t pid,
 			     pid_t init_pid, struct berth_error *err);
+/* clone (flags: namespaces, CLONE_PARENT; SIGCHLD is added) straight
+ * into j's v2 directory when there is one, setting cloned_into in the
+ * parent; a plain clone when the kernel refuses (no clone3, an old kernel,
+ * a cgroup that takes no process), join_finish then writing the pid.
+ * Returns as clone does. */
+pid_t berth_cgroup_clone(struct berth_cgroup_join *j, int flags);
 void berth_cgroup_join_close(struct berth_cgroup_join *j);
 
 /* The processes in the container's cgroup. */

@@ -5,7 +5,6 @@
  * leaves nothing behind. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/sched.h>
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
@@ -199,27 +198,6 @@ static bool needs_intermediate(const struct berth_spec *spec)
 	return spec->ns[BERTH_NS_TIME].enabled;
 }
 
-/* The init straight into the v2 cgroup when there is one (cgroup.h says
- * why); a plain clone on a kernel without clone3 or CLONE_INTO_CGROUP. */
-static pid_t clone_init(struct create *c, int flags)
-{
-	if (c->join.v2_dirfd >= 0) {
-		struct clone_args args = {
-			.flags = (uint64_t) flags | CLONE_INTO_CGROUP,
-			.exit_signal = SIGCHLD,
-			.cgroup = (uint64_t) c->join.v2_dirfd,
-		};
-		pid_t pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
-		if (pid >= 0) {
-			c->join.cloned_into = true;
-			return pid;
-		}
-		if (errno != ENOSYS && errno != E2BIG && errno != EINVAL)
-			return pid;
-	}
-	return (pid_t) syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
-}
-
 static int spawn(struct create *c, struct berth_error *err)
 {
 	const struct berth_spec *spec = c->spec;
@@ -252,7 +230,7 @@ static int spawn(struct create *c, struct berth_error *err)
 	c->sync_child = ic.sync_fd = sv[1];
 
 	if (!needs_intermediate(spec)) {
-		c->pid = clone_init(c, flags);
+		c->pid = berth_cgroup_clone(&c->join, flags);
 		if (c->pid == 0) {
 			close_parent_fds(c);
 			berth_init_run(&ic);

@@ -2,7 +2,6 @@
  * namespaces, with the container's process settings unless told otherwise. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/sched.h>
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
@@ -275,18 +274,9 @@ static _noreturn_ void joiner(struct exec *e)
 	}
 	/* Straight into the container's v2 cgroup when the kernel lets us (see
 	 * cgroup.h); else the runtime writes the pid after. */
-	pid = -1;
-	if (e->join.v2_dirfd >= 0) {
-		/* with CLONE_PARENT the exit signal is our parent's (SIGCHLD):
-		 * clone3 refuses one given */
-		struct clone_args args = { .flags = CLONE_PARENT | CLONE_INTO_CGROUP,
-					   .cgroup = (uint64_t) e->join.v2_dirfd };
-		pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
-		if (pid > 0)
-			berth_sync_send(e->sync_child, BERTH_SYNC_CGROUP, 1, &err);
-	}
-	if (pid < 0)
-		pid = (pid_t) syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+	pid = berth_cgroup_clone(&e->join, CLONE_PARENT);
+	if (pid > 0 && e->join.cloned_into)
+		berth_sync_send(e->sync_child, BERTH_SYNC_CGROUP, 1, &err);
 	if (pid == 0)
 		exec_child(e);
 	if (pid < 0) {
