@@ -56,6 +56,10 @@ typedef enum MHD_Result (*api_handler)(struct api_request *req);
 
 /* ---- answers ---- */
 
+/* docker's 8-byte header of a stream frame (attach, logs and exec without
+ * a tty): the stream (1 stdout, 2 stderr), then the length, big-endian. */
+void api_frame_header(unsigned char out[8], int stream, size_t len);
+
 /* status and a JSON body (stolen; NULL for none) */
 enum MHD_Result api_reply_json(struct api_request *req, unsigned status, json_t *body);
 enum MHD_Result api_reply_text(struct api_request *req, unsigned status, const char *content_type, const char *text);

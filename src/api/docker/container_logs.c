@@ -105,14 +105,8 @@ static char *format_entry(struct log_stream *s, const char *line, size_t *ret_le
 	if (!out)
 		return NULL;
 	size_t payload = prefix + log_len;
-	if (header) {
-		out[0] = is_err ? 2 : 1;
-		out[1] = out[2] = out[3] = 0;
-		out[4] = (char) (payload >> 24);
-		out[5] = (char) (payload >> 16);
-		out[6] = (char) (payload >> 8);
-		out[7] = (char) payload;
-	}
+	if (header)
+		api_frame_header((unsigned char *) out, is_err ? 2 : 1, payload);
 	if (prefix) {
 		memcpy(out + header, stamp, prefix - 1);
 		out[header + prefix - 1] = ' ';

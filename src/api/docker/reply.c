@@ -227,3 +227,13 @@ int api_parse_version(const char *url, int *ret_version, char *path, size_t size
 	*ret_version = version;
 	return 0;
 }
+
+void api_frame_header(unsigned char out[8], int stream, size_t len)
+{
+	out[0] = (unsigned char) stream;
+	out[1] = out[2] = out[3] = 0;
+	out[4] = (unsigned char) (len >> 24);
+	out[5] = (unsigned char) (len >> 16);
+	out[6] = (unsigned char) (len >> 8);
+	out[7] = (unsigned char) len;
+}

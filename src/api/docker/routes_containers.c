@@ -263,10 +263,7 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, co
 		size_t n = (size_t) snprintf((char *) line + 8, sizeof(line) - 8, "%s\r\n", err.msg);
 		size_t off = a->tty ? 8 : 0;
 		if (!a->tty) {
-			line[0] = 1;
-			line[1] = line[2] = line[3] = 0;
-			line[4] = (unsigned char) (n >> 24), line[5] = (unsigned char) (n >> 16);
-			line[6] = (unsigned char) (n >> 8), line[7] = (unsigned char) n;
+			api_frame_header(line, 1, n);
 			n += 8;
 		}
 		if (a->exec_pending && berth_write_all(sock, line + off, n) < 0)
